@@ -1,0 +1,42 @@
+# node-test: certify a Kubernetes node. `make help` lists the targets; each
+# non-trivial one runs a script in build/.
+SHELL := /bin/bash
+ARCH ?= amd64
+export WITH_DOCKER ?= 0
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build node-test, conformance.test, ginkgo, kubelet and crictl into _output/bin/
+	build/build.sh all
+
+cross: ## cross-compile node-test, conformance.test and ginkgo for ARCH=amd64|arm|arm64
+	build/build.sh cross $(ARCH)
+
+test: ## run the test suite: unit tests and integration tests against the local node
+	build/test.sh
+
+node-up: ## bring up the local node (containerd, CNI, kubelet; WITH_DOCKER=1 adds dockerd)
+	build/node-up.sh
+
+node-down: ## stop what node-up started and remove the pods it ran
+	build/node-down.sh
+
+run: ## bring up the local node if needed, build, and certify it; results in _output/results/
+	build/run.sh
+
+e2e: ## run a focused selection of official specs against the local node through the runner
+	build/e2e.sh
+
+bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes
+	build/bench.sh
+
+verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
+	build/verify.sh
+
+clean: ## remove _output/ (stop the node first with make node-down)
+	rm -rf _output
+
+.PHONY: help build cross test node-up node-down run e2e bench verify clean

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A focused selection of the official node conformance specs — pods, probes,
+# volumes, environment, lifecycle — run against the local node through
+# `node-test run`, as a user would. Fails unless every selected spec passes.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+
+# Short specs from each area; the slow probe specs (minutes of waiting for a
+# restart that must not happen) stay in the full run.
+E2E_FOCUS='\[sig-node\] Pods should (get a host IP|be submitted and removed|be updated|allow activeDeadlineSeconds|contain environment variables for services|run through the lifecycle of Pods and PodStatus)'
+E2E_FOCUS+='|\[sig-node\] Probing container (with readiness probe should not be ready before initial delay|with readiness probe that fails should never be ready|should be restarted with a exec "cat /tmp/health" liveness probe)'
+E2E_FOCUS+='|\[sig-node\] Variable Expansion should allow (composing env vars|substituting values in a container.s (args|command))'
+E2E_FOCUS+='|\[sig-node\] Downward API should provide (pod name, namespace and IP address|container.s limits.cpu/memory and requests.cpu/memory as env vars|host IP as an env var)'
+E2E_FOCUS+='|\[sig-node\] Container Lifecycle Hook when create a pod with lifecycle hook should execute (poststart|prestop) exec hook properly'
+E2E_FOCUS+='|\[sig-node\] InitContainer \[NodeConformance\] should invoke init containers on a Restart(Never|Always) pod'
+E2E_FOCUS+='|\[sig-node\] Container Runtime blackbox test on terminated container should report termination message'
+E2E_FOCUS+='|\[sig-storage\] EmptyDir volumes should support \((root|non-root),0644,(default|tmpfs)\)'
+E2E_FOCUS+='|\[sig-storage\] (ConfigMap|Secrets) should be consumable from pods in volume \[NodeConformance\] \[Conformance\]'
+E2E_FOCUS+='|\[sig-storage\] Downward API volume should provide podname only'
+export FOCUS=${FOCUS:-$E2E_FOCUS}
+export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
+export PARALLELISM=${PARALLELISM:-4}
+export REPORT_PATH=${REPORT_PATH:-$OUT/results}
+MIN_SPECS=${MIN_SPECS:-20}
+
+"$ROOT/build/build.sh" all
+n=$("$OUT/bin/node-test" list --bin-dir "$OUT/bin" | tail -n 1 | awk '{print $1}')
+echo "==> e2e: $n specs selected"
+((n >= MIN_SPECS)) || die "the e2e selection has $n specs, fewer than $MIN_SPECS: the FOCUS regex no longer matches the pinned release"
+
+"$ROOT/build/run.sh"
+python3 - "$REPORT_PATH/junit_01.xml" "$n" <<'PY'
+import sys, xml.etree.ElementTree as ET
+path, want = sys.argv[1], int(sys.argv[2])
+cases = [c for c in ET.parse(path).getroot().iter("testcase") if c.get("classname") != "node-test setup"]
+specs = [c for c in cases if c.get("name", "").startswith("[It]")]
+bad = [c.get("name") for c in specs if c.find("failure") is not None or c.find("error") is not None]
+ran = [c for c in specs if c.find("skipped") is None]
+print(f"e2e: {len(ran)} specs ran, {len(bad)} failed, junit {path}")
+if len(ran) < want or bad:
+    sys.exit(f"e2e: expected {want} passing specs: failed {bad}")
+PY

@@ -1,0 +1,86 @@
+# Shared by the build/ scripts: paths of the local node and small helpers.
+# shellcheck shell=bash
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+OUT=$ROOT/_output
+NODE_DIR=$OUT/node
+NODE_LOGS=$NODE_DIR/logs
+NODE_RUN=$NODE_DIR/run
+STATIC_POD_DIR=$NODE_DIR/manifests
+CONTAINERD_SOCK=/run/containerd/containerd.sock
+KUBE_VERSION=v1.37.2
+
+case $(uname -m) in
+x86_64) HOST_ARCH=amd64 ;;
+aarch64) HOST_ARCH=arm64 ;;
+armv7l) HOST_ARCH=arm ;;
+*) HOST_ARCH=$(uname -m) ;;
+esac
+
+die() {
+	echo "$(basename "$0"): $*" >&2
+	exit 1
+}
+
+# step NAME FUNC...: runs a step with its output in $NODE_LOGS/NAME.log; on
+# failure, says which step failed and where its log is.
+step() {
+	local name=$1 log=$NODE_LOGS/$1.log start=$SECONDS
+	shift
+	printf '==> %-18s' "$name"
+	if "$@" >"$log" 2>&1; then
+		printf 'ok (%ss)\n' $((SECONDS - start))
+	else
+		printf 'FAILED\n'
+		tail -n 20 "$log" | sed 's/^/    /' >&2
+		die "step '$name' failed; its log is $log"
+	fi
+}
+
+# running NAME: whether the daemon NAME started by node-up is alive.
+running() {
+	local pid
+	pid=$(cat "$NODE_RUN/$1.pid" 2>/dev/null) || return 1
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# start_daemon NAME CMD...: starts CMD in the background, detached, logging to
+# $NODE_LOGS/NAME.log, with its pid in $NODE_RUN/NAME.pid.
+start_daemon() {
+	local name=$1
+	shift
+	echo "starting $name: $*"
+	setsid "$@" >>"$NODE_LOGS/$name.log" 2>&1 </dev/null &
+	echo $! >"$NODE_RUN/$name.pid"
+}
+
+# stop_pid NAME: stops the daemon NAME started by node-up, if it runs.
+stop_pid() {
+	local pid i
+	pid=$(cat "$NODE_RUN/$1.pid" 2>/dev/null) || return 0
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		echo "stopping $1 (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$NODE_RUN/$1.pid"
+}
+
+# wait_for WHAT SECONDS CMD...: retries CMD until it succeeds.
+wait_for() {
+	local what=$1 timeout=$2 i
+	shift 2
+	for i in $(seq 1 $((timeout * 10))); do
+		if "$@" >/dev/null 2>&1; then
+			echo "$what: ready after $((i / 10)).$((i % 10))s"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "$what: not ready after ${timeout}s ($*)"
+	return 1
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Stops what build/node-up.sh started, by pid, after removing the pods and
+# containers the node ran. Leaves packages, configs and images in place so the
+# next node-up is fast.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+
+mkdir -p "$NODE_RUN"
+stop_pid kubelet
+
+if running containerd; then
+	crictl=(crictl --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 20s)
+	[[ -x $OUT/bin/crictl ]] && crictl[0]=$OUT/bin/crictl
+	if running dockerd; then
+		ids=$(docker ps -aq)
+		[[ -z $ids ]] || docker rm -f $ids >/dev/null && echo "removed docker containers"
+	fi
+	pods=$("${crictl[@]}" pods -q 2>/dev/null || true)
+	if [[ -n $pods ]]; then
+		echo "removing $(wc -w <<<"$pods") pod(s)"
+		"${crictl[@]}" stopp $pods >/dev/null || true
+		"${crictl[@]}" rmp -f $pods >/dev/null || true
+	fi
+fi
+stop_pid dockerd
+stop_pid containerd
+
+# Shims of containers the node ran outlive containerd: stop those left.
+for pid in $(pgrep -f 'containerd-shim-runc-v2 -namespace (k8s.io|moby)' || true); do
+	echo "stopping leftover shim $pid"
+	kill -TERM "$pid" 2>/dev/null || true
+done
+echo "node-down: the local node is stopped"

@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Brings up the local node on this Debian 12 machine, as root: containerd +
+# runc + CNI from apt, a kubelet built from the pinned Kubernetes module whose
+# API server is http://localhost:8080 (served by `node-test controlplane` or
+# `node-test run`), and the pause and busybox images built offline. With
+# WITH_DOCKER=1, dockerd too, sharing that containerd.
+#
+# Safe to run again: each step checks what is already there. Everything it
+# starts has a pid file under _output/node/run/; build/node-down.sh stops it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+
+WITH_DOCKER=${WITH_DOCKER:-0}
+SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2
+POD_CIDR=10.88.0.0/16
+DEAD_REGISTRY=http://127.0.0.1:9
+
+[[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
+mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
+
+install_packages() {
+	local pkgs=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static
+		ethtool iproute2 util-linux mount)
+	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io jq libcap2-bin)
+	local missing=()
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]} == 0)); then
+		echo "all packages present"
+		return 0
+	fi
+	echo "installing: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+write_containerd_config() {
+	mkdir -p /etc/containerd
+	cat >"$NODE_DIR/containerd.toml" <<EOF
+# Written by node-test's build/node-up.sh for the local node.
+version = 2
+root = "/var/lib/containerd"
+state = "/run/containerd"
+
+[grpc]
+  address = "$CONTAINERD_SOCK"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$SANDBOX_IMAGE"
+  # This machine lacks CAP_SYS_RESOURCE: negative oom_score_adj would fail.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "/etc/containerd/certs.d"
+EOF
+	# Every registry points at a dead loopback port: nothing is ever pulled,
+	# and a missing image fails at once instead of hanging.
+	local reg
+	for reg in _default docker.io registry.k8s.io gcr.io k8s.gcr.io quay.io ghcr.io; do
+		mkdir -p "/etc/containerd/certs.d/$reg"
+		cat >"/etc/containerd/certs.d/$reg/hosts.toml" <<EOF
+server = "$DEAD_REGISTRY"
+
+[host."$DEAD_REGISTRY"]
+  capabilities = ["pull", "resolve"]
+EOF
+	done
+	if ! cmp -s "$NODE_DIR/containerd.toml" /etc/containerd/config.toml; then
+		cp "$NODE_DIR/containerd.toml" /etc/containerd/config.toml
+		touch "$NODE_RUN/containerd.config-changed"
+	fi
+	cat >/etc/crictl.yaml <<EOF
+runtime-endpoint: unix://$CONTAINERD_SOCK
+image-endpoint: unix://$CONTAINERD_SOCK
+timeout: 10
+EOF
+}
+
+write_cni_config() {
+	mkdir -p /etc/cni/net.d
+	cat >/etc/cni/net.d/10-node-test.conflist <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "node-test",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "nt0",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "$POD_CIDR"}]],
+        "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+	cat >/etc/cni/net.d/99-loopback.conf <<EOF
+{"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}
+EOF
+	sysctl -qw net.ipv4.ip_forward=1 || true
+}
+
+build_binaries() {
+	"$ROOT/build/build.sh" node
+}
+
+build_images() {
+	local img
+	for img in pause busybox; do
+		if [[ -s $OUT/images/$HOST_ARCH/$img.tar ]]; then
+			echo "$img: $OUT/images/$HOST_ARCH/$img.tar exists"
+		else
+			"$OUT/bin/node-test" images build --arch "$HOST_ARCH" --only "$img" \
+				--out "$OUT/images" --module-dir "$ROOT"
+		fi
+	done
+}
+
+start_containerd() {
+	if running containerd && [[ ! -e $NODE_RUN/containerd.config-changed ]]; then
+		echo "containerd already running (pid $(cat "$NODE_RUN/containerd.pid"))"
+		return 0
+	fi
+	stop_pid containerd
+	if [[ -S $CONTAINERD_SOCK ]] && ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
+		die "a containerd not started by node-up serves $CONTAINERD_SOCK: stop it first (node-up runs its own with $NODE_DIR/containerd.toml)"
+	fi
+	rm -f "$NODE_RUN/containerd.config-changed"
+	start_daemon containerd containerd --config /etc/containerd/config.toml
+	wait_for "containerd socket" 30 ctr --address "$CONTAINERD_SOCK" version
+}
+
+import_images() {
+	local img ref
+	for img in pause busybox; do
+		ctr --address "$CONTAINERD_SOCK" -n k8s.io images import "$OUT/images/$HOST_ARCH/$img.tar"
+	done
+	for ref in $(ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -v '^sha256:'); do
+		ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$ref" io.cri-containerd.pinned=pinned >/dev/null
+	done
+	wait_for "CRI to report $SANDBOX_IMAGE" 30 "$OUT/bin/crictl" inspecti "$SANDBOX_IMAGE"
+}
+
+write_kubelet_config() {
+	cat >"$NODE_DIR/kubelet-config.yaml" <<EOF
+# KubeletConfiguration of the local node, fit for node conformance.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 0.0.0.0
+port: 10250
+readOnlyPort: 10255
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous:
+    enabled: true
+  webhook:
+    enabled: false
+authorization:
+  mode: AlwaysAllow
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+oomScoreAdj: 0
+staticPodPath: $STATIC_POD_DIR
+fileCheckFrequency: 5s
+syncFrequency: 10s
+serializeImagePulls: false
+resolvConf: ""
+enforceNodeAllocatable: []
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  imagefs.available: 1%
+  nodefs.inodesFree: 1%
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+maxPods: 110
+EOF
+	cat >"$NODE_DIR/kubeconfig" <<EOF
+# The node's API server is the local control plane on http://localhost:8080.
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: http://localhost:8080
+users:
+- name: kubelet
+  user: {}
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: kubelet
+current-context: local
+EOF
+}
+
+start_kubelet() {
+	local want
+	want=$(cat "$NODE_DIR/kubelet-config.yaml" "$NODE_DIR/kubeconfig" "$OUT/bin/kubelet" | sha256sum | cut -d' ' -f1)
+	if running kubelet && [[ $(cat "$NODE_RUN/kubelet.sum" 2>/dev/null) == "$want" ]]; then
+		echo "kubelet already running (pid $(cat "$NODE_RUN/kubelet.pid"))"
+	else
+		stop_pid kubelet
+		start_daemon kubelet "$OUT/bin/kubelet" --config="$NODE_DIR/kubelet-config.yaml" \
+			--kubeconfig="$NODE_DIR/kubeconfig" --v=2
+		echo "$want" >"$NODE_RUN/kubelet.sum"
+	fi
+	wait_for "kubelet healthz" 60 curl -sf http://127.0.0.1:10248/healthz
+}
+
+install_runc_wrapper() {
+	# docker --privileged asks for every capability; this machine's bounding
+	# set lacks CAP_SYS_RESOURCE, so runc would fail to apply them. The
+	# wrapper drops from the bundle whatever the bounding set does not hold.
+	local caps
+	caps=$(capsh --decode="$(awk '/^CapBnd/ {print $2}' /proc/self/status)" | sed 's/.*=//' | tr 'a-z' 'A-Z')
+	cat >"$NODE_DIR/runc-wrapper" <<EOF
+#!/bin/sh
+# runc for dockerd on the local node: keeps only capabilities in the bounding set.
+allowed='$(echo "$caps" | tr ',' '\n' | jq -R . | jq -sc .)'
+bundle=
+prev=
+for a in "\$@"; do
+  case "\$prev" in --bundle|-b) bundle=\$a ;; esac
+  case "\$a" in --bundle=*) bundle=\${a#--bundle=} ;; esac
+  prev=\$a
+done
+if [ -n "\$bundle" ] && [ -f "\$bundle/config.json" ]; then
+  jq --argjson ok "\$allowed" '
+    if .process.capabilities then
+      .process.capabilities |= with_entries(.value |= map(select(. as \$c | \$ok | index(\$c))))
+    else . end' "\$bundle/config.json" >"\$bundle/config.json.nt" && mv "\$bundle/config.json.nt" "\$bundle/config.json"
+fi
+exec runc "\$@"
+EOF
+	chmod 0755 "$NODE_DIR/runc-wrapper"
+}
+
+start_dockerd() {
+	if running dockerd; then
+		echo "dockerd already running (pid $(cat "$NODE_RUN/dockerd.pid"))"
+		return 0
+	fi
+	start_daemon dockerd dockerd --containerd="$CONTAINERD_SOCK" --storage-driver=overlay2 \
+		--exec-opt native.cgroupdriver=cgroupfs --add-runtime "nt-runc=$NODE_DIR/runc-wrapper" \
+		--default-runtime nt-runc --host unix:///var/run/docker.sock
+	wait_for "docker socket" 30 docker version
+}
+
+step packages install_packages
+step containerd-config write_containerd_config
+step cni-config write_cni_config
+step binaries build_binaries
+step images build_images
+step containerd start_containerd
+step image-import import_images
+step kubelet-config write_kubelet_config
+step kubelet start_kubelet
+if [[ $WITH_DOCKER == 1 ]]; then
+	step runc-wrapper install_runc_wrapper
+	step dockerd start_dockerd
+fi
+
+cat <<EOF
+node-up: the local node is up.
+  containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
+  kubelet     healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
+  static pods $STATIC_POD_DIR
+The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
+EOF

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Static checks: formatting, vet, go.mod tidiness, shell syntax, and that only
+# cmd/ exits.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+fail=0
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+[[ -z $unformatted ]] || { echo "gofmt needed: $unformatted"; fail=1; }
+
+go vet ./... || fail=1
+
+cp go.mod /tmp/node-test.go.mod.$$ && cp go.sum /tmp/node-test.go.sum.$$
+go mod tidy
+if ! git diff --quiet -- go.mod go.sum; then
+	echo "go.mod/go.sum are not tidy: run go mod tidy"
+	fail=1
+fi
+cp /tmp/node-test.go.mod.$$ go.mod && cp /tmp/node-test.go.sum.$$ go.sum && rm -f /tmp/node-test.go.*.$$
+
+for f in build/*.sh .ci/run; do bash -n "$f" || fail=1; done
+
+exits=$(git grep -nE 'os\.Exit\(|log\.Fatal|klog\.Fatal' -- '*.go' ':!cmd/' || true)
+[[ -z $exits ]] || { echo "only cmd/ may exit:"; echo "$exits"; fail=1; }
+
+if [[ -x build/verify-dockerfiles.sh ]]; then build/verify-dockerfiles.sh || fail=1; fi
+((fail == 0)) && echo "verify: ok"
+exit $fail

@@ -1,0 +1,78 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/platforms"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// ContainerdNamespace is the containerd namespace the CRI plugin serves.
+const ContainerdNamespace = "k8s.io"
+
+// PinnedLabel keeps the kubelet's image garbage collection off an image.
+const PinnedLabel = "io.cri-containerd.pinned"
+
+// ContainerdLoader imports archives through containerd's client API into the
+// k8s.io namespace, pinned, unpacked with the node's snapshotter.
+type ContainerdLoader struct {
+	// Socket is containerd's socket as reachable from this process.
+	Socket string
+	// Snapshotter is the one the node's CRI plugin uses (overlayfs unless
+	// its config says otherwise).
+	Snapshotter string
+	// Arch is the node's architecture.
+	Arch Arch
+	// CRI is the node's image service, to confirm what was loaded.
+	CRI runtimeapi.ImageServiceClient
+}
+
+// Load implements Loader.
+func (l *ContainerdLoader) Load(ctx context.Context, path, ref string) (Loaded, error) {
+	start := time.Now()
+	res := Loaded{Ref: ref, Bytes: fileSize(path)}
+	id, err := configDigest(path, ref)
+	if err != nil {
+		return res, err
+	}
+	if have, err := criImageID(ctx, l.CRI, ref); err == nil && have == id {
+		res.Skipped, res.Duration = true, time.Since(start)
+		return res, nil
+	}
+	c, err := containerd.New(l.Socket, containerd.WithDefaultNamespace(ContainerdNamespace), containerd.WithTimeout(10*time.Second))
+	if err != nil {
+		return res, fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
+	}
+	defer c.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	platform := platforms.Only(l.Arch.ociPlatform())
+	imgs, err := c.Import(ctx, f,
+		containerd.WithImageLabels(map[string]string{PinnedLabel: "pinned"}),
+		containerd.WithImportPlatform(platform),
+	)
+	if err != nil {
+		return res, fmt.Errorf("import %s into containerd: %w", path, err)
+	}
+	snapshotter := l.Snapshotter
+	if snapshotter == "" {
+		snapshotter = "overlayfs"
+	}
+	for _, img := range imgs {
+		if err := containerd.NewImageWithPlatform(c, img, platform).Unpack(ctx, snapshotter); err != nil {
+			return res, fmt.Errorf("unpack %s with snapshotter %s: %w", img.Name, snapshotter, err)
+		}
+	}
+	if err := waitForCRI(ctx, l.CRI, ref, id); err != nil {
+		return res, err
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,81 @@
+package images
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// DockerLoader loads archives into a Docker engine (docker load).
+type DockerLoader struct {
+	// Socket is dockerd's socket as reachable from this process.
+	Socket string
+}
+
+// Load implements Loader.
+func (l *DockerLoader) Load(ctx context.Context, path, ref string) (Loaded, error) {
+	start := time.Now()
+	res := Loaded{Ref: ref, Bytes: fileSize(path)}
+	id, err := configDigest(path, ref)
+	if err != nil {
+		return res, err
+	}
+	c, err := client.New(client.WithHost("unix://" + l.Socket))
+	if err != nil {
+		return res, fmt.Errorf("connect to docker at %s: %w", l.Socket, err)
+	}
+	defer c.Close()
+	if have, err := c.ImageInspect(ctx, ref); err == nil && have.ID == id {
+		res.Skipped, res.Duration = true, time.Since(start)
+		return res, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	resp, err := c.ImageLoad(ctx, f, client.ImageLoadWithQuiet(true))
+	if err != nil {
+		return res, fmt.Errorf("docker load %s: %w", path, err)
+	}
+	defer resp.Close()
+	if err := dockerStreamError(resp); err != nil {
+		return res, fmt.Errorf("docker load %s: %w", path, err)
+	}
+	have, err := c.ImageInspect(ctx, ref)
+	if err != nil {
+		return res, fmt.Errorf("docker does not report %s after load: %w", ref, err)
+	}
+	if have.ID != id {
+		return res, fmt.Errorf("docker reports %s as %s after load, want %s", ref, have.ID, id)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// dockerStreamError returns the error a docker JSON message stream reports.
+func dockerStreamError(r io.Reader) error {
+	dec := json.NewDecoder(r)
+	for {
+		var msg struct {
+			Error       string `json:"error"`
+			ErrorDetail struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&msg); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if msg.Error != "" {
+			return errors.New(msg.Error)
+		}
+	}
+}

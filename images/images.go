@@ -1,0 +1,78 @@
+package images
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	imageutils "k8s.io/kubernetes/test/utils/image"
+)
+
+// Image is one test image node-test carries.
+type Image struct {
+	// Name is the short name used on the command line: pause, busybox, ….
+	Name string
+	// ID is the pinned e2e framework's identifier of the image.
+	ID imageutils.ImageID
+	// Ref is the reference the framework expects, e.g.
+	// registry.k8s.io/e2e-test-images/busybox:1.37.0-2.
+	Ref string
+	// Recipe says in one line how the image is built.
+	Recipe string
+	// Arches lists the architectures it can be built for.
+	Arches []string
+	// UsedBy says what needs the image.
+	UsedBy string
+
+	build buildFunc
+}
+
+// Registry lists every image node-test knows how to build, in build order.
+func Registry() []Image {
+	all := ArchNames()
+	return []Image{
+		{
+			Name: "pause", ID: imageutils.Pause, Ref: imageutils.GetPauseImageName(),
+			Recipe: "images/pause built with CGO_ENABLED=0 (no libc)",
+			Arches: all, UsedBy: "every pod sandbox (containerd sandbox_image)",
+			build: buildPause,
+		},
+		{
+			Name: "busybox", ID: imageutils.BusyBox, Ref: imageutils.GetE2EImage(imageutils.BusyBox),
+			Recipe: "Debian busybox-static of the arch, one symlink per applet, /etc/passwd, /tmp 1777",
+			Arches: all, UsedBy: "most pod, volume and lifecycle specs",
+			build: buildBusybox,
+		},
+		{
+			Name: "agnhost", ID: imageutils.Agnhost, Ref: imageutils.GetE2EImage(imageutils.Agnhost),
+			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost cross-compiled with CGO_ENABLED=0",
+			Arches: all, UsedBy: "probe, network, exec and log specs",
+			build: buildAgnhost,
+		},
+	}
+}
+
+// Lookup returns the images called names, in registry order; no names means
+// all of them.
+func Lookup(names ...string) ([]Image, error) {
+	reg := Registry()
+	if len(names) == 0 {
+		return reg, nil
+	}
+	var out []Image
+	for _, img := range reg {
+		if slices.Contains(names, img.Name) {
+			out = append(out, img)
+		}
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(reg, func(img Image) bool { return img.Name == n }) {
+			known := make([]string, 0, len(reg))
+			for _, img := range reg {
+				known = append(known, img.Name)
+			}
+			return nil, fmt.Errorf("unknown image %q: known images are %s", n, strings.Join(known, ", "))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,159 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"debug/elf"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+func TestLookupArch(t *testing.T) {
+	for in, want := range map[string]string{"amd64": "amd64", "x86_64": "amd64", "arm": "arm", "armhf": "arm", "arm64": "arm64", "aarch64": "arm64"} {
+		a, err := LookupArch(in)
+		if err != nil || a.Name != want {
+			t.Errorf("LookupArch(%q) = %v, %v; want %s", in, a.Name, err, want)
+		}
+	}
+	if _, err := LookupArch("s390x"); err == nil || !strings.Contains(err.Error(), "amd64, arm, arm64") {
+		t.Errorf("unknown arch error must list the known ones: %v", err)
+	}
+}
+
+func TestRegistryUsesTheFrameworksNames(t *testing.T) {
+	want := map[string]string{
+		"pause":   "registry.k8s.io/pause:3.10.2",
+		"busybox": "registry.k8s.io/e2e-test-images/busybox:1.37.0-2",
+		"agnhost": "registry.k8s.io/e2e-test-images/agnhost:2.66.1",
+	}
+	for _, img := range Registry() {
+		if w, ok := want[img.Name]; ok && img.Ref != w {
+			t.Errorf("%s is %s, the pinned framework expects %s", img.Name, img.Ref, w)
+		}
+	}
+	if _, err := Lookup("pause", "nope"); err == nil || !strings.Contains(err.Error(), `unknown image "nope"`) {
+		t.Errorf("Lookup of an unknown image: %v", err)
+	}
+}
+
+func TestRootfsTarIsReproducible(t *testing.T) {
+	mk := func() []byte {
+		fs := newRootfs()
+		fs.file("etc/passwd", 0o644, []byte("root:x:0:0::/root:/bin/sh\n"))
+		fs.symlink("bin/sh", "busybox")
+		fs.dir("tmp", 0o1777)
+		var b bytes.Buffer
+		if err := fs.tar(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	a, b := mk(), mk()
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same tree gave two different tars")
+	}
+	tr := tar.NewReader(bytes.NewReader(a))
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+		if h.Name == "tmp/" && h.Mode != 0o1777 {
+			t.Errorf("/tmp mode %o, want 1777", h.Mode)
+		}
+		if h.Uid != 0 || h.ModTime.Unix() != 0 {
+			t.Errorf("%s: uid %d mtime %v: owner and time must be fixed", h.Name, h.Uid, h.ModTime)
+		}
+	}
+	if strings.Join(names, " ") != "bin/ bin/sh etc/ etc/passwd tmp/" {
+		t.Errorf("entries %v: parents must come first, sorted", names)
+	}
+}
+
+// TestBuildPauseAndBusyboxForEveryArch builds the small images for every
+// arch and checks each binary inside carries its arch's ELF machine; the
+// image config names the platform.
+func TestBuildPauseAndBusyboxForEveryArch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds images: needs Go and apt")
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		t.Skip("needs a Debian machine (apt-get)")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	b := &Builder{ModuleDir: filepath.Dir(filepath.Dir(file)), OutDir: t.TempDir(), CacheDir: filepath.Join(filepath.Dir(filepath.Dir(file)), "_output", "images", ".cache")}
+	imgs, err := Lookup("pause", "busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range Arches {
+		t.Run(arch.Name, func(t *testing.T) {
+			built, err := b.Build(context.Background(), arch, imgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bt := range built {
+				img, err := tarball.ImageFromPath(bt.Path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cf, err := img.ConfigFile()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cf.Architecture != arch.GOARCH || cf.Variant != arch.Variant || cf.OS != "linux" {
+					t.Errorf("%s: platform %s/%s/%s", bt.Image.Name, cf.OS, cf.Architecture, cf.Variant)
+				}
+				ls, _ := img.Layers()
+				rc, err := ls[0].Uncompressed()
+				if err != nil {
+					t.Fatal(err)
+				}
+				elfs := checkELF(t, rc, arch)
+				rc.Close()
+				if elfs == 0 {
+					t.Errorf("%s: no binary inside", bt.Image.Name)
+				}
+			}
+		})
+	}
+}
+
+func checkELF(t *testing.T, r io.Reader, arch Arch) int {
+	t.Helper()
+	tr := tar.NewReader(r)
+	n := 0
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		b, _ := io.ReadAll(tr)
+		f, err := elf.NewFile(bytes.NewReader(b))
+		if err != nil {
+			continue
+		}
+		n++
+		if uint16(f.Machine) != arch.ELFMachine {
+			t.Errorf("%s: ELF machine %v, want %d for %s", h.Name, f.Machine, arch.ELFMachine, arch.Name)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package images
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+func buildPause(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	bin, err := b.goBinary(ctx, "github.com/node-test/node-test/images/pause", arch)
+	if err != nil {
+		return nil, err
+	}
+	fs := newRootfs()
+	if err := fs.copyFile("pause", 0o755, bin); err != nil {
+		return nil, err
+	}
+	return image(arch, fs, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"})
+}
+
+func buildBusybox(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	fs, err := busyboxRootfs(ctx, b, arch)
+	if err != nil {
+		return nil, err
+	}
+	return image(arch, fs, v1.Config{Cmd: []string{"sh"}, Env: []string{pathEnv}})
+}
+
+func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	fs, err := busyboxRootfs(ctx, b, arch)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := b.goBinary(ctx, "k8s.io/kubernetes/test/images/agnhost", arch)
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.copyFile("agnhost", 0o755, bin); err != nil {
+		return nil, err
+	}
+	// Specs run agnhost as these ids, as upstream's image declares them.
+	fs.file("etc/passwd", 0o644, []byte(passwd+"agnhost:x:1000:50000:agnhost:/home:/bin/sh\n"))
+	fs.file("etc/group", 0o644, []byte(group+"agnhost:x:50000:\n"))
+	return image(arch, fs, v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}, Env: []string{pathEnv}})
+}
+
+const (
+	passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n"
+	group  = "root:x:0:\nnogroup:x:65534:\n"
+)
+
+// busyboxRootfs is Debian's static busybox of arch with one symlink per
+// applet. The applet list comes from running the build machine's own busybox
+// of the same Debian release.
+func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) {
+	dir, err := b.debian(ctx, "busybox-static", arch.Debian)
+	if err != nil {
+		return nil, err
+	}
+	hostDir, err := b.debian(ctx, "busybox-static", HostArch().Debian)
+	if err != nil {
+		return nil, err
+	}
+	list, err := exec.CommandContext(ctx, filepath.Join(hostDir, "bin/busybox"), "--list").Output()
+	if err != nil {
+		return nil, fmt.Errorf("list busybox applets: %w", err)
+	}
+	fs := newRootfs()
+	if err := fs.copyFile("bin/busybox", 0o755, filepath.Join(dir, "bin/busybox")); err != nil {
+		return nil, err
+	}
+	for _, applet := range strings.Fields(string(list)) {
+		if applet != "busybox" {
+			fs.symlink("bin/"+applet, "busybox")
+		}
+	}
+	fs.file("etc/passwd", 0o644, []byte(passwd))
+	fs.file("etc/group", 0o644, []byte(group))
+	fs.dir("tmp", 0o1777)
+	fs.dir("root", 0o700)
+	fs.dir("home", 0o755)
+	fs.dir("var/run", 0o755)
+	return fs, nil
+}

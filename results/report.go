@@ -1,0 +1,235 @@
+package results
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/reporters"
+)
+
+// Status is the outcome of one testcase.
+type Status string
+
+// Statuses of a testcase. A testcase the JUnit marks "errored" (panicked,
+// interrupted, timed out) counts as failed.
+const (
+	StatusPassed  Status = "passed"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+)
+
+// Case is one testcase of a report.
+type Case struct {
+	Name    string
+	Status  Status
+	Message string
+	Seconds float64
+}
+
+// Counts aggregates cases by status.
+type Counts struct {
+	Total, Passed, Failed, Skipped int
+}
+
+// Suite names of the testcases the runner itself adds to the report.
+const (
+	SetupSuite      = "node-test setup"
+	ValidationSuite = "node-test system verification"
+)
+
+// Report is a run's JUnit report, read back into one model.
+type Report struct {
+	suites reporters.JUnitTestSuites
+}
+
+// Load reads dir/junit_01.xml; a missing file is an empty report. It accepts
+// both a <testsuites> document and a bare <testsuite>.
+func Load(dir string) (*Report, error) {
+	b, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Report{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read JUnit report: %w", err)
+	}
+	r := &Report{}
+	if err := xml.Unmarshal(b, &r.suites); err == nil {
+		return r, nil
+	}
+	var one reporters.JUnitTestSuite
+	if err := xml.Unmarshal(b, &one); err != nil {
+		return nil, fmt.Errorf("parse JUnit report %s: %w", filepath.Join(dir, JUnitFile), err)
+	}
+	r.suites.TestSuites = []reporters.JUnitTestSuite{one}
+	return r, nil
+}
+
+// Cases lists every testcase of the report with its canonical status.
+// Ginkgo's suite-level nodes that passed ([SynchronizedBeforeSuite] and the
+// like) are not cases of their own.
+func (r *Report) Cases() []Case {
+	var out []Case
+	for _, s := range r.suites.TestSuites {
+		for _, tc := range s.TestCases {
+			c := Case{Name: tc.Name, Seconds: tc.Time, Status: StatusPassed}
+			switch {
+			case tc.Failure != nil:
+				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Failure.Message, tc.Failure.Description)
+			case tc.Error != nil:
+				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Error.Message, tc.Error.Description)
+			case tc.Skipped != nil:
+				c.Status, c.Message = StatusSkipped, tc.Skipped.Message
+			}
+			if c.Status == StatusPassed && strings.HasPrefix(tc.Name, "[") && !strings.HasPrefix(tc.Name, "[It]") &&
+				strings.Contains(tc.Name, "Suite]") {
+				continue
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Counts aggregates the report's cases.
+func (r *Report) Counts() Counts {
+	var c Counts
+	for _, tc := range r.Cases() {
+		c.Total++
+		switch tc.Status {
+		case StatusPassed:
+			c.Passed++
+		case StatusFailed:
+			c.Failed++
+		case StatusSkipped:
+			c.Skipped++
+		}
+	}
+	return c
+}
+
+// Add records a testcase of the runner's own (a setup step or a system check)
+// in suite, creating the suite when needed.
+func (r *Report) Add(suite string, c Case) {
+	tc := reporters.JUnitTestCase{Name: c.Name, Classname: suite, Status: string(c.Status), Time: c.Seconds}
+	switch c.Status {
+	case StatusFailed:
+		tc.Failure = &reporters.JUnitFailure{Message: c.Message, Type: "failed", Description: c.Message}
+	case StatusSkipped:
+		tc.Skipped = &reporters.JUnitSkipped{Message: c.Message}
+	default:
+		if c.Message != "" {
+			tc.SystemOut = c.Message
+		}
+	}
+	i := -1
+	for j, s := range r.suites.TestSuites {
+		if s.Name == suite {
+			i = j
+		}
+	}
+	if i < 0 {
+		r.suites.TestSuites = append([]reporters.JUnitTestSuite{{Name: suite, Timestamp: time.Now().UTC().Format(time.RFC3339)}}, r.suites.TestSuites...)
+		i = 0
+	}
+	r.suites.TestSuites[i].TestCases = append(r.suites.TestSuites[i].TestCases, tc)
+}
+
+// Write writes the report as dir/junit_01.xml, with every count recomputed.
+func (r *Report) Write(dir string) error {
+	s := &r.suites
+	s.Tests, s.Disabled, s.Errors, s.Failures, s.Time = 0, 0, 0, 0, 0
+	for i := range s.TestSuites {
+		ts := &s.TestSuites[i]
+		ts.Tests, ts.Skipped, ts.Failures, ts.Errors, ts.Time = len(ts.TestCases), 0, 0, 0, 0
+		for _, tc := range ts.TestCases {
+			ts.Time += tc.Time
+			switch {
+			case tc.Failure != nil:
+				ts.Failures++
+			case tc.Error != nil:
+				ts.Errors++
+			case tc.Skipped != nil:
+				ts.Skipped++
+			}
+		}
+		s.Tests += ts.Tests
+		s.Disabled += ts.Skipped + ts.Disabled
+		s.Errors += ts.Errors
+		s.Failures += ts.Failures
+		s.Time += ts.Time
+	}
+	b, err := xml.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode JUnit report: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create report dir: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, JUnitFile), append([]byte(xml.Header), append(b, '\n')...), 0o644)
+}
+
+// Summary is what summary.json holds.
+type Summary struct {
+	Counts
+	FailedCases []Case `json:"failedCases,omitempty"`
+	Verdict     string `json:"verdict"`
+}
+
+// WriteSummary writes dir/summary.txt (for people) and dir/summary.json.
+func (r *Report) WriteSummary(dir string) (Summary, error) {
+	sum := Summary{Counts: r.Counts(), Verdict: "PASS"}
+	for _, c := range r.Cases() {
+		if c.Status == StatusFailed {
+			sum.FailedCases = append(sum.FailedCases, c)
+		}
+	}
+	if sum.Failed > 0 || sum.Total == 0 {
+		sum.Verdict = "FAIL"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d passed, %d failed, %d skipped of %d\n", sum.Verdict, sum.Passed, sum.Failed, sum.Skipped, sum.Total)
+	for _, c := range sum.FailedCases {
+		fmt.Fprintf(&b, "FAILED %s\n    %s\n", c.Name, strings.ReplaceAll(firstLine(c.Message), "\n", "\n    "))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644); err != nil {
+		return sum, fmt.Errorf("write summary: %w", err)
+	}
+	j, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return sum, err
+	}
+	return sum, os.WriteFile(filepath.Join(dir, "summary.json"), append(j, '\n'), 0o644)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Merge returns a report holding the suites of first, then those of rest.
+func Merge(first *Report, rest ...*Report) *Report {
+	out := &Report{}
+	out.suites.TestSuites = append(out.suites.TestSuites, first.suites.TestSuites...)
+	for _, r := range rest {
+		out.suites.TestSuites = append(out.suites.TestSuites, r.suites.TestSuites...)
+	}
+	return out
+}

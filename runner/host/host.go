@@ -1,0 +1,63 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotRootfs means a path given as the host's root filesystem is not one.
+var ErrNotRootfs = errors.New("not a root filesystem")
+
+// Host is the host seen through its root filesystem.
+type Host struct {
+	// Root is where the host's / is mounted: "/" on the host itself.
+	Root string
+	// Cmder runs commands on the host.
+	Cmder Cmder
+}
+
+// New returns the host whose root filesystem is mounted at root, after
+// checking that root looks like one: an /etc and a /proc or /usr.
+func New(root string) (*Host, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolve rootfs %q: %w", root, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("rootfs %s: %w (mount the host's / there: -v /:/rootfs, or pass --rootfs /)", abs, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("rootfs %s: %w: it is not a directory (pass --rootfs /, or mount -v /:/rootfs)", abs, ErrNotRootfs)
+	}
+	var missing []string
+	for _, want := range []string{"etc", "usr", "proc"} {
+		if _, err := os.Stat(filepath.Join(abs, want)); err != nil {
+			missing = append(missing, "/"+want)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("rootfs %s: %w: it has no %s (pass --rootfs /, or mount the host's / with -v /:/rootfs)",
+			abs, ErrNotRootfs, strings.Join(missing, ", "))
+	}
+	return &Host{Root: abs, Cmder: LocalCmder{Root: abs}}, nil
+}
+
+// Path is the path, in this process, of the host's absolute path p.
+func (h *Host) Path(p string) string {
+	return filepath.Join(h.Root, filepath.Clean("/"+p))
+}
+
+// ReadFile reads the host's file p.
+func (h *Host) ReadFile(p string) ([]byte, error) {
+	return os.ReadFile(h.Path(p))
+}
+
+// Exists reports whether the host has a file at p.
+func (h *Host) Exists(p string) bool {
+	_, err := os.Stat(h.Path(p))
+	return err == nil
+}

@@ -1,0 +1,111 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func fakeRootfs(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range []string{"etc", "usr", "proc", "run/containerd"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestNewRefusesWhatIsNotARootfs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		root string
+		want string
+	}{
+		"missing":   {root: "/nonexistent/rootfs", want: "no such file"},
+		"file":      {root: file, want: "not a directory"},
+		"empty dir": {root: t.TempDir(), want: "it has no /etc, /usr, /proc"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := New(tc.root)
+			if err == nil {
+				t.Fatalf("New(%q) accepted it", tc.root)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "rootfs") {
+				t.Errorf("error %q does not say %q and name the rootfs", err, tc.want)
+			}
+			if name != "missing" && !errors.Is(err, ErrNotRootfs) {
+				t.Errorf("error %v is not ErrNotRootfs", err)
+			}
+		})
+	}
+}
+
+func TestPathStaysUnderRoot(t *testing.T) {
+	h, err := New(fakeRootfs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"/etc/os-release":    "/etc/os-release",
+		"var/lib/kubelet":    "/var/lib/kubelet",
+		"/../../etc/passwd":  "/etc/passwd",
+		"/run/../etc/hosts/": "/etc/hosts",
+	} {
+		if got := h.Path(in); got != filepath.Join(h.Root, want) {
+			t.Errorf("Path(%q) = %q, want %q", in, got, filepath.Join(h.Root, want))
+		}
+	}
+}
+
+func TestRuntimesFindsSocketsUnderRootfs(t *testing.T) {
+	root := fakeRootfs(t)
+	h, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Runtime(""); !errors.Is(err, ErrNoRuntime) || !strings.Contains(err.Error(), filepath.Join(root, "run/containerd/containerd.sock")) {
+		t.Fatalf("Runtime with no socket: %v, want ErrNoRuntime naming the paths looked at", err)
+	}
+	// A regular file is not a socket.
+	if err := os.WriteFile(filepath.Join(root, "run/containerd/containerd.sock"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rs := h.Runtimes(); len(rs) != 0 {
+		t.Fatalf("Runtimes found %v in a regular file", rs)
+	}
+	os.Remove(filepath.Join(root, "run/containerd/containerd.sock"))
+	l, err := net.Listen("unix", filepath.Join(root, "run/containerd/containerd.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	r, err := h.Runtime("")
+	if err != nil || r.Name != "containerd" || r.Socket != "/run/containerd/containerd.sock" {
+		t.Fatalf("Runtime = %+v, %v; want containerd at its host path", r, err)
+	}
+}
+
+func TestLocalCmderReportsFailureWithOutput(t *testing.T) {
+	c := LocalCmder{Root: "/"}
+	out, err := c.Command(context.Background(), "sh", "-c", "echo hello").Output()
+	if err != nil || string(out) != "hello\n" {
+		t.Fatalf("Output = %q, %v", out, err)
+	}
+	_, err = c.Command(context.Background(), "sh", "-c", "echo broken >&2; exit 3").Output()
+	var re *RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v is not a *RunError", err)
+	}
+	if !strings.Contains(string(re.Output), "broken") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("RunError %q lacks the output or the exit status", err)
+	}
+}

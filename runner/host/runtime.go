@@ -1,0 +1,136 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// ErrNoRuntime means no container runtime socket was found on the host.
+var ErrNoRuntime = errors.New("no container runtime socket found")
+
+// Runtime is a CRI runtime serving the host.
+type Runtime struct {
+	// Name is containerd, crio or cri-dockerd.
+	Name string
+	// Socket is the host's path of the CRI socket.
+	Socket string
+}
+
+// knownRuntimes are the CRI sockets looked for, in order.
+var knownRuntimes = []Runtime{
+	{Name: "containerd", Socket: "/run/containerd/containerd.sock"},
+	{Name: "crio", Socket: "/run/crio/crio.sock"},
+	{Name: "cri-dockerd", Socket: "/run/cri-dockerd.sock"},
+}
+
+// Runtimes lists the CRI runtimes whose sockets exist on the host.
+func (h *Host) Runtimes() []Runtime {
+	var out []Runtime
+	for _, r := range knownRuntimes {
+		if fi, err := os.Stat(h.Path(r.Socket)); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Runtime returns the runtime at endpoint (a host path or unix:// URL), or,
+// when endpoint is empty, the first runtime found.
+func (h *Host) Runtime(endpoint string) (Runtime, error) {
+	if endpoint != "" {
+		p := strings.TrimPrefix(endpoint, "unix://")
+		for _, r := range knownRuntimes {
+			if r.Socket == p {
+				return r, nil
+			}
+		}
+		return Runtime{Name: "cri", Socket: p}, nil
+	}
+	rs := h.Runtimes()
+	if len(rs) == 0 {
+		paths := make([]string, 0, len(knownRuntimes))
+		for _, r := range knownRuntimes {
+			paths = append(paths, h.Path(r.Socket))
+		}
+		return Runtime{}, fmt.Errorf("%w: looked for %s (is the runtime running, and the host's / mounted at %s?)",
+			ErrNoRuntime, strings.Join(paths, ", "), h.Root)
+	}
+	return rs[0], nil
+}
+
+// CRI is a connection to a runtime's CRI services.
+type CRI struct {
+	conn    *grpc.ClientConn
+	Runtime runtimeapi.RuntimeServiceClient
+	Image   runtimeapi.ImageServiceClient
+}
+
+// DialCRI connects to r's CRI socket through the rootfs.
+func (h *Host) DialCRI(r Runtime) (*CRI, error) {
+	conn, err := grpc.NewClient("unix://"+h.Path(r.Socket),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s at %s: %w", r.Name, r.Socket, err)
+	}
+	return &CRI{conn: conn, Runtime: runtimeapi.NewRuntimeServiceClient(conn), Image: runtimeapi.NewImageServiceClient(conn)}, nil
+}
+
+// Close closes the connection.
+func (c *CRI) Close() error { return c.conn.Close() }
+
+// RuntimeStatus is what the runtime says of itself.
+type RuntimeStatus struct {
+	Name, Version   string
+	RuntimeReady    bool
+	NetworkReady    bool
+	NotReadyReasons []string
+}
+
+// Status asks the runtime for its version and readiness conditions.
+func (c *CRI) Status(ctx context.Context) (RuntimeStatus, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := c.Runtime.Version(ctx, &runtimeapi.VersionRequest{})
+	if err != nil {
+		return RuntimeStatus{}, fmt.Errorf("get runtime version: %w", err)
+	}
+	st, err := c.Runtime.Status(ctx, &runtimeapi.StatusRequest{})
+	if err != nil {
+		return RuntimeStatus{}, fmt.Errorf("get runtime status: %w", err)
+	}
+	out := RuntimeStatus{Name: v.RuntimeName, Version: v.RuntimeVersion}
+	for _, c := range st.GetStatus().GetConditions() {
+		switch c.Type {
+		case runtimeapi.RuntimeReady:
+			out.RuntimeReady = c.Status
+		case runtimeapi.NetworkReady:
+			out.NetworkReady = c.Status
+		}
+		if !c.Status {
+			out.NotReadyReasons = append(out.NotReadyReasons, fmt.Sprintf("%s: %s %s", c.Type, c.Reason, c.Message))
+		}
+	}
+	return out, nil
+}
+
+// ImageRefs lists every tag the runtime's images carry.
+func (c *CRI) ImageRefs(ctx context.Context) ([]string, error) {
+	resp, err := c.Image.ListImages(ctx, &runtimeapi.ListImagesRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	var refs []string
+	for _, img := range resp.Images {
+		refs = append(refs, img.RepoTags...)
+	}
+	return refs, nil
+}
