@@ -1,0 +1,57 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	namespacecontroller "k8s.io/kubernetes/pkg/controller/namespace"
+)
+
+const (
+	nsControllerName    = "namespace-controller"
+	nsControllerResync  = 5 * time.Minute
+	nsControllerWorkers = 2
+)
+
+// startNamespaceController runs the namespace controller (which empties and
+// then removes deleted namespaces) until ctx ends, as upstream's
+// test/e2e_node/services/namespace_controller.go does. The returned channel
+// is closed once the controller and its informers have stopped.
+func startNamespaceController(ctx context.Context, base *rest.Config) (<-chan struct{}, error) {
+	cfg := rest.AddUserAgent(rest.CopyConfig(base), nsControllerName)
+	// The controller makes many discovery and delete calls.
+	cfg.QPS = 50
+	cfg.Burst = 200
+	client, err := clientset.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create namespace controller client: %w", err)
+	}
+	metadataClient, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create namespace controller metadata client: %w", err)
+	}
+	factory := informers.NewSharedInformerFactory(client, nsControllerResync)
+	nc := namespacecontroller.NewNamespaceController(
+		ctx,
+		client,
+		metadataClient,
+		client.Discovery().ServerPreferredNamespacedResources,
+		factory.Core().V1().Namespaces(),
+		nsControllerResync,
+		v1.FinalizerKubernetes,
+	)
+	factory.Start(ctx.Done())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc.Run(ctx, nsControllerWorkers)
+		factory.Shutdown()
+	}()
+	return done, nil
+}
