@@ -45,9 +45,15 @@ func Registry() []Image {
 		},
 		{
 			Name: "agnhost", ID: imageutils.Agnhost, Ref: imageutils.GetE2EImage(imageutils.Agnhost),
-			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost cross-compiled with CGO_ENABLED=0",
+			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost and images/curl, CGO_ENABLED=0",
 			Arches: all, UsedBy: "probe, network, exec and log specs",
 			build: buildAgnhost,
+		},
+		{
+			Name: "agnhost-prev", ID: imageutils.AgnhostPrev, Ref: imageutils.GetE2EImage(imageutils.AgnhostPrev),
+			Recipe: "the agnhost image above, labelled apart: specs use it as a second agnhost image",
+			Arches: all, UsedBy: "pod update and lifecycle specs",
+			build: buildAgnhostPrev,
 		},
 	}
 }

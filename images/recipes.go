@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -44,10 +45,37 @@ func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 	if err := fs.copyFile("agnhost", 0o755, bin); err != nil {
 		return nil, err
 	}
+	// Specs run curl inside agnhost containers (lifecycle hooks, network
+	// helpers); upstream's image installs it, ours carries images/curl.
+	curl, err := b.goBinary(ctx, "github.com/node-test/node-test/images/curl", arch)
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.copyFile("usr/bin/curl", 0o755, curl); err != nil {
+		return nil, err
+	}
 	// Specs run agnhost as these ids, as upstream's image declares them.
 	fs.file("etc/passwd", 0o644, []byte(passwd+"agnhost:x:1000:50000:agnhost:/home:/bin/sh\n"))
 	fs.file("etc/group", 0o644, []byte(group+"agnhost:x:50000:\n"))
 	return image(arch, fs, v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}, Env: []string{pathEnv}})
+}
+
+// buildAgnhostPrev is the image the framework names as agnhost's previous
+// release. Specs use it only as a second agnhost image (to change a pod's
+// image and see it run); it is the pinned agnhost with a label that makes
+// its image ID differ.
+func buildAgnhostPrev(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	img, err := buildAgnhost(ctx, b, arch)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Labels = map[string]string{"io.node-test.image": "agnhost-prev"}
+	return mutate.ConfigFile(img, cf)
 }
 
 const (

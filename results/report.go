@@ -233,3 +233,14 @@ func Merge(first *Report, rest ...*Report) *Report {
 	}
 	return out
 }
+
+// Clear removes what an earlier run left in dir (the report and the
+// summary), so that nothing of it is mistaken for this run's.
+func Clear(dir string) error {
+	for _, f := range []string{JUnitFile, "summary.txt", "summary.json"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the previous run's %s: %w", f, err)
+		}
+	}
+	return nil
+}
