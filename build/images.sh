@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Test images, offline.
-#   images.sh build [ARCH]   build every image archive for ARCH (default: this machine's)
-#   images.sh load           build what is missing for this machine, then load it into the node
+#   images.sh build [ARCH [IMAGE...]]  build the image archives for ARCH (default: this machine's, all images)
+#   images.sh load [IMAGE...]          build what is missing or stale for this machine, then load it into the node
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -10,9 +10,12 @@ cd "$ROOT"
 "$ROOT/build/build.sh" node >/dev/null
 
 build() {
-	local arch=$1 img missing=()
-	for img in $("$OUT/bin/node-test" images list | awk 'NR > 1 {print $1}'); do
-		[[ -s $OUT/images/$arch/$img.tar ]] || missing+=("$img")
+	local arch=$1 img missing=() wanted=("${@:2}")
+	((${#wanted[@]})) || wanted=($("$OUT/bin/node-test" images list | awk 'NR > 1 {print $1}'))
+	for img in "${wanted[@]}"; do
+		local tar=$OUT/images/$arch/$img.tar
+		# Rebuilt when missing or older than the recipes or the pinned modules.
+		[[ -s $tar && -z $(find "$ROOT/images" "$ROOT/go.sum" -newer "$tar" -print -quit) ]] || missing+=("$img")
 	done
 	if ((${#missing[@]} == 0)); then
 		echo "every image archive for $arch is in $OUT/images/$arch"
@@ -23,10 +26,11 @@ build() {
 }
 
 case ${1:-build} in
-build) build "${2:-$HOST_ARCH}" ;;
+build) build "${2:-$HOST_ARCH}" "${@:3}" ;;
 load)
-	build "$HOST_ARCH"
-	"$OUT/bin/node-test" images load --rootfs / --dir "$OUT/images" ${RUNTIME:+--runtime "$RUNTIME"}
+	build "$HOST_ARCH" "${@:2}"
+	only=$(IFS=,; echo "${*:2}")
+	"$OUT/bin/node-test" images load --rootfs / --dir "$OUT/images" ${RUNTIME:+--runtime "$RUNTIME"} ${only:+--only "$only"}
 	;;
 *) die "unknown command '$1': use build [ARCH] or load" ;;
 esac

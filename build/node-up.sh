@@ -122,18 +122,6 @@ build_binaries() {
 	"$ROOT/build/build.sh" node
 }
 
-build_images() {
-	local img
-	for img in pause busybox; do
-		if [[ -s $OUT/images/$HOST_ARCH/$img.tar ]]; then
-			echo "$img: $OUT/images/$HOST_ARCH/$img.tar exists"
-		else
-			"$OUT/bin/node-test" images build --arch "$HOST_ARCH" --only "$img" \
-				--out "$OUT/images" --module-dir "$ROOT"
-		fi
-	done
-}
-
 start_containerd() {
 	if running containerd && [[ ! -e $NODE_RUN/containerd.config-changed ]]; then
 		echo "containerd already running (pid $(cat "$NODE_RUN/containerd.pid"))"
@@ -148,14 +136,8 @@ start_containerd() {
 	wait_for "containerd socket" 30 ctr --address "$CONTAINERD_SOCK" version
 }
 
-import_images() {
-	local img ref
-	for img in pause busybox; do
-		ctr --address "$CONTAINERD_SOCK" -n k8s.io images import "$OUT/images/$HOST_ARCH/$img.tar"
-	done
-	for ref in $(ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -v '^sha256:'); do
-		ctr --address "$CONTAINERD_SOCK" -n k8s.io images label "$ref" io.cri-containerd.pinned=pinned >/dev/null
-	done
+load_images() {
+	"$ROOT/build/images.sh" load pause busybox
 	wait_for "CRI to report $SANDBOX_IMAGE" 30 "$OUT/bin/crictl" inspecti "$SANDBOX_IMAGE"
 }
 
@@ -273,9 +255,8 @@ step packages install_packages
 step containerd-config write_containerd_config
 step cni-config write_cni_config
 step binaries build_binaries
-step images build_images
 step containerd start_containerd
-step image-import import_images
+step images load_images
 step kubelet-config write_kubelet_config
 step kubelet start_kubelet
 if [[ $WITH_DOCKER == 1 ]]; then

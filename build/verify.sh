@@ -11,13 +11,14 @@ unformatted=$(gofmt -l $(git ls-files '*.go'))
 
 go vet ./... || fail=1
 
-cp go.mod /tmp/node-test.go.mod.$$ && cp go.sum /tmp/node-test.go.sum.$$
+saved=$(mktemp -d)
+cp go.mod go.sum "$saved/"
 go mod tidy
-if ! git diff --quiet -- go.mod go.sum; then
+if ! cmp -s go.mod "$saved/go.mod" || ! cmp -s go.sum "$saved/go.sum"; then
 	echo "go.mod/go.sum are not tidy: run go mod tidy"
 	fail=1
 fi
-cp /tmp/node-test.go.mod.$$ go.mod && cp /tmp/node-test.go.sum.$$ go.sum && rm -f /tmp/node-test.go.*.$$
+cp "$saved/go.mod" "$saved/go.sum" . && rm -rf "$saved"
 
 for f in build/*.sh .ci/run; do bash -n "$f" || fail=1; done
 

@@ -1,0 +1,69 @@
+package conformance
+
+import (
+	"context"
+	"flag"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	e2eframework "k8s.io/kubernetes/test/e2e/framework"
+	e2econfig "k8s.io/kubernetes/test/e2e/framework/config"
+
+	// The official node specs of the pinned release.
+	_ "k8s.io/kubernetes/test/e2e/common/node"
+	_ "k8s.io/kubernetes/test/e2e/common/storage"
+
+	_ "k8s.io/kubernetes/test/e2e/framework/debug/init"
+	_ "k8s.io/kubernetes/test/e2e/framework/node/init"
+
+	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/suites/framework"
+)
+
+// reportDir is the framework's --report-dir, taken over so that the report
+// is written once, by results.WriteJUnit.
+var reportDir string
+
+func TestMain(m *testing.M) {
+	e2econfig.CopyFlags(e2econfig.Flags, flag.CommandLine)
+	e2eframework.RegisterCommonFlags(flag.CommandLine)
+	framework.RegisterNodeFlags(flag.CommandLine)
+	flag.Parse()
+	reportDir = e2eframework.TestContext.ReportDir
+	e2eframework.TestContext.ReportDir = ""
+	e2eframework.AfterReadingAllFlags(&e2eframework.TestContext)
+	e2eframework.TestContext.ReportDir = reportDir
+	m.Run()
+}
+
+// hostGiven reports whether --host was set: the suite only runs against an
+// API server someone named.
+func hostGiven() bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "host" })
+	return given
+}
+
+func TestConformance(t *testing.T) {
+	if !hostGiven() {
+		t.Skip("the conformance suite runs against a node: node-test run, or conformance.test --host=http://localhost:8080")
+	}
+	RegisterFailHandler(Fail)
+	suiteConfig, reporterConfig := e2eframework.CreateGinkgoConfig()
+	RunSpecs(t, "Node Conformance", suiteConfig, reporterConfig)
+}
+
+var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
+	return nil
+}, func(ctx context.Context, _ []byte) {
+	Expect(framework.SetupNode(ctx)).To(Succeed(), "set up the test context for the node")
+	e2eframework.Logf("node under test: %s", e2eframework.TestContext.NodeName)
+})
+
+var _ = ReportAfterSuite("node-test JUnit report", func(report Report) {
+	if reportDir != "" {
+		Expect(results.WriteJUnit(report, reportDir)).To(Succeed())
+	}
+})

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Streams are the standard streams of a command.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// ExitError carries the exit code an error must produce.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit codes of every node-test command.
+const (
+	ExitOK       = 0 // every selected spec and check passed
+	ExitFailures = 1 // specs or checks failed
+	ExitSetup    = 2 // bad input or a setup/infrastructure error
+)
+
+// Main runs node-test with the process's arguments and streams, and returns
+// the exit code. SIGINT and SIGTERM cancel the run's context, so teardown
+// still happens.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	streams := Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	err := Run(ctx, logger, streams, os.Args[1:])
+	return exitCode(err, streams.Err)
+}
+
+// exitCode is the one place errors become exit codes: an ExitError carries
+// its own; any other error is a setup error.
+func exitCode(err error, w io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(w, "node-test: %v\n", err)
+	if ee, ok := errors.AsType[*ExitError](err); ok {
+		return ee.Code
+	}
+	return ExitSetup
+}
+
+// Run runs node-test with args (without the program name).
+func Run(ctx context.Context, logger *slog.Logger, streams Streams, args []string) error {
+	root := newRootCommand(logger, streams)
+	root.SetArgs(args)
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	return root.ExecuteContext(ctx)
+}
+
+func newRootCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "node-test",
+		Short:         "Certify a Kubernetes node: system checks and the node conformance specs",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCommand(streams),
+		newRunCommand(logger, streams),
+		newListCommand(logger, streams),
+		newValidateCommand(logger, streams),
+		newImagesCommand(logger, streams),
+		newControlPlaneCommand(logger, streams),
+	)
+	return root
+}
+
+func kubernetesClient(url string) (kubernetes.Interface, error) {
+	return kubernetes.NewForConfig(&rest.Config{Host: url})
+}

@@ -1,0 +1,105 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/node-test/node-test/results"
+)
+
+// run runs node-test in process and returns its exit code and output.
+func run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&out, nil))
+	err := Run(context.Background(), logger, Streams{In: strings.NewReader(""), Out: &out, Err: &out}, args)
+	code := exitCode(err, &out)
+	return code, out.String()
+}
+
+// setupFailure returns the message of the failed setup testcase name in
+// dir's junit_01.xml.
+func setupFailure(t *testing.T, dir, name string) string {
+	t.Helper()
+	r, err := results.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Cases() {
+		if c.Name == name && c.Status == results.StatusFailed {
+			return c.Message
+		}
+	}
+	t.Fatalf("junit_01.xml in %s has no failed setup testcase %q: %+v", dir, name, r.Cases())
+	return ""
+}
+
+// fakeBinDir holds files named like the test binaries, for runs that stop
+// before the specs.
+func fakeBinDir(t *testing.T) string {
+	dir := t.TempDir()
+	for _, b := range []string{"conformance.test", "ginkgo"} {
+		if err := os.WriteFile(filepath.Join(dir, b), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestRunRefusesAnInvalidFocusBeforeAnythingStarts(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("FOCUS", `[Conformance`)
+	t.Setenv("REPORT_PATH", dir)
+	code, out := run(t, "run", "--rootfs", "/nonexistent")
+	if code != ExitSetup {
+		t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+	}
+	if !strings.Contains(out, "FOCUS (--focus) is not a valid regular expression") {
+		t.Errorf("the message does not name FOCUS:\n%s", out)
+	}
+	if msg := setupFailure(t, dir, "configuration"); !strings.Contains(msg, "FOCUS") {
+		t.Errorf("the JUnit does not say why: %q", msg)
+	}
+}
+
+func TestRunRefusesAnUnwritableReportDir(t *testing.T) {
+	code, out := run(t, "run", "--report-dir", "/proc/node-test-results", "--rootfs", "/")
+	if code != ExitSetup || !strings.Contains(out, "REPORT_PATH /proc/node-test-results cannot be created") ||
+		!strings.Contains(out, "-v $LOG_DIR:/proc/node-test-results") {
+		t.Fatalf("exit code %d, want %d naming REPORT_PATH and the fix:\n%s", code, ExitSetup, out)
+	}
+}
+
+func TestRunRefusesARootfsThatIsNotOne(t *testing.T) {
+	dir, notRoot := t.TempDir(), t.TempDir()
+	code, out := run(t, "run", "--report-dir", dir, "--rootfs", notRoot, "--bin-dir", fakeBinDir(t))
+	if code != ExitSetup {
+		t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+	}
+	msg := setupFailure(t, dir, "preflight")
+	if !strings.Contains(msg, "not a root filesystem") || !strings.Contains(msg, "-v /:/rootfs") {
+		t.Errorf("preflight failure %q does not say what is wrong and how to fix it", msg)
+	}
+}
+
+func TestVersionNamesThePinnedKubernetes(t *testing.T) {
+	code, out := run(t, "version")
+	if code != ExitOK || !strings.Contains(out, "node-test ") || !strings.Contains(out, "kubernetes v1.37.2") {
+		t.Fatalf("version: %d %s", code, out)
+	}
+}
+
+func TestKubernetesVersionIsTheOneGoModPins(t *testing.T) {
+	b, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\tk8s.io/kubernetes "+KubernetesVersion+"\n") {
+		t.Errorf("go.mod does not require k8s.io/kubernetes %s: update KubernetesVersion", KubernetesVersion)
+	}
+}

@@ -1,0 +1,126 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/node-test/node-test/images"
+	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/host"
+)
+
+func newImagesCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "images",
+		Short: "List, build and load the test images node-test carries",
+	}
+	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams))
+	return cmd
+}
+
+func newImagesListCommand(streams Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List every test image: its reference, how it is built, for which arches, and what needs it",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tREFERENCE\tARCHES\tUSED BY\tBUILT FROM")
+			for _, img := range images.Registry() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", img.Name, img.Ref, strings.Join(img.Arches, ","), img.UsedBy, img.Recipe)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newImagesBuildCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	var (
+		arch   string
+		out    string
+		module string
+		only   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Build the test images offline into <out>/<arch>/<name>.tar (needs the node-test source tree and Go)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			a, err := images.LookupArch(arch)
+			if err != nil {
+				return err
+			}
+			imgs, err := images.Lookup(only...)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(filepath.Join(module, "go.mod")); err != nil {
+				return fmt.Errorf("--module-dir %q is not the node-test source tree (no go.mod): run from the repository or set --module-dir", module)
+			}
+			b := &images.Builder{ModuleDir: module, OutDir: out, CacheDir: filepath.Join(out, ".cache"), Logger: logger}
+			built, err := b.Build(c.Context(), a, imgs)
+			for _, bt := range built {
+				fmt.Fprintf(streams.Out, "%s\t%s\t%d bytes\t%.1fs\n", bt.Path, bt.Image.Ref, bt.Bytes, bt.Duration.Seconds())
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&arch, "arch", images.HostArch().Name, "architecture to build for: "+strings.Join(images.ArchNames(), ", "))
+	cmd.Flags().StringVar(&out, "out", "_output/images", "output directory")
+	cmd.Flags().StringVar(&module, "module-dir", ".", "root of the node-test source tree")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "build only these images (default: all)")
+	return cmd
+}
+
+func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	var (
+		rootfs  string
+		dir     string
+		runtime string
+		only    []string
+	)
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "Load the test image archives into the node's runtime (containerd or Docker); an image already there is left alone",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			h, err := host.New(rootfs)
+			if err != nil {
+				return err
+			}
+			imgs, err := images.Lookup(only...)
+			if err != nil {
+				return err
+			}
+			l, release, err := runner.NewLoader(h, runtime)
+			if err != nil {
+				return err
+			}
+			defer release()
+			start := time.Now()
+			loaded, err := images.LoadAll(c.Context(), l, dir, images.HostArch(), imgs)
+			for _, r := range loaded {
+				state := "loaded"
+				if r.Skipped {
+					state = "present"
+				}
+				fmt.Fprintf(streams.Out, "%s\t%s\t%d bytes\t%.2fs\n", state, r.Ref, r.Bytes, r.Duration.Seconds())
+			}
+			runner.LogLoaded(logger, loaded, time.Since(start))
+			return err
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&rootfs, "rootfs", "/", "where the host's / is mounted")
+	fs.StringVar(&dir, "dir", runner.DefaultImagesDir(), "directory of the archives, <dir>/<arch>/<name>.tar")
+	fs.StringVar(&runtime, "runtime", "", "containerd or docker (default: the host's CRI runtime)")
+	fs.StringSliceVar(&only, "only", nil, "load only these images (default: all)")
+	return cmd
+}

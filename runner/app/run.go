@@ -1,0 +1,78 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner"
+)
+
+const runHelp = `Certify the node node-test runs on: verify the host through the rootfs, start
+the local control plane the kubelet reaches at http://localhost:8080, wait for
+the Node, make sure the test images are on the node, run the selected specs
+with ginkgo and write junit_01.xml, a summary and logs to the report
+directory. Teardown happens on every path, including SIGINT/SIGTERM.
+
+Default selection: every linked [Conformance] and [NodeConformance] spec that
+is not [Flaky], [Serial] or [Disruptive]:
+  FOCUS='\[Conformance\]|\[NodeConformance\]'  SKIP='\[Flaky\]|\[Serial\]|\[Disruptive\]'
+
+Environment (flags override it): FOCUS, SKIP, PARALLELISM (8), FLAKE_ATTEMPTS (1),
+REPORT_PATH (/var/result), TEST_ARGS (extra conformance binary flags),
+EXTRA_ENVS (k=v,k=v set for the specs).
+
+Exit codes: 0 every selected spec passed, 1 spec failures, 2 setup error.`
+
+func newRunCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	cfg := runner.NewDefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Certify this node: system checks, local control plane, the node conformance specs, JUnit in the report dir",
+		Long:  runHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := completeAndValidate(c, cfg); err != nil {
+				return err
+			}
+			err := runner.Run(c.Context(), cfg, logger, streams.Out, runner.Phases())
+			if errors.Is(err, runner.ErrSpecsFailed) {
+				return &ExitError{Code: ExitFailures, Err: err}
+			}
+			return err
+		},
+	}
+	cfg.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// completeAndValidate applies the environment to cfg and refuses bad input
+// before anything starts. Where the report directory is usable, the refusal
+// is also written there as a failed setup testcase.
+func completeAndValidate(c *cobra.Command, cfg *runner.Config) error {
+	if err := cfg.Complete(c.Flags(), os.LookupEnv); err != nil {
+		return reportRefusal(cfg, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return reportRefusal(cfg, err)
+	}
+	return runner.CheckReportDir(cfg.ReportDir)
+}
+
+func reportRefusal(cfg *runner.Config, err error) error {
+	if cfg.ReportDir != "" && runner.CheckReportDir(cfg.ReportDir) == nil {
+		r := &results.Report{}
+		r.Add(results.SetupSuite, results.Case{Name: "configuration", Status: results.StatusFailed, Message: err.Error()})
+		if werr := r.Write(cfg.ReportDir); werr != nil {
+			return errors.Join(err, fmt.Errorf("write JUnit report: %w", werr))
+		}
+		if _, werr := r.WriteSummary(cfg.ReportDir); werr != nil {
+			return errors.Join(err, werr)
+		}
+	}
+	return err
+}

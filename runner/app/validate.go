@@ -1,0 +1,65 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/host"
+	"github.com/node-test/node-test/runner/validate"
+)
+
+const validateHelp = `Verify the host node-test runs on, through its root filesystem (--rootfs):
+  system   the OS, kernel version and config, cgroup version and controllers
+  runtime  the CRI runtime (containerd, CRI-O, cri-dockerd), its readiness and
+           its cgroup driver against the kubelet's
+  kubelet  the kubelet process, its config file, no --cloud-provider, at most
+           110 pods, its kubeconfig pointing at the local control plane
+  pki      the kubelet's client and serving certificates
+Each check is printed on a line of its own: PASS, WARN (does not fail), FAIL
+(with the fix) or N/A (with the reason). With --report-dir, the checks are
+also written as junit_01.xml and a summary there.
+
+Exit codes: 0 no check failed, 1 a check failed, 2 the rootfs is not a root
+filesystem or the report cannot be written.`
+
+func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
+	rootfs, reportDir := runner.DefaultRootfs, ""
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Verify the host (system, runtime, kubelet, PKI) without running the specs",
+		Long:  validateHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			logger.Info("validating the host", slog.String("rootfs", rootfs), slog.String("report-dir", reportDir))
+			h, err := host.New(rootfs)
+			if err != nil {
+				return err
+			}
+			checks := validate.Run(c.Context(), h)
+			report := &results.Report{}
+			for _, chk := range checks {
+				fmt.Fprintln(streams.Out, chk)
+				report.Add(results.ValidationSuite, chk.Case())
+			}
+			if reportDir != "" {
+				if err := report.Write(reportDir); err != nil {
+					return fmt.Errorf("write the validation report: %w", err)
+				}
+				if _, err := report.WriteSummary(reportDir); err != nil {
+					return fmt.Errorf("write the validation summary: %w", err)
+				}
+			}
+			if err := validate.Failed(checks); err != nil {
+				return &ExitError{Code: ExitFailures, Err: err}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&rootfs, "rootfs", rootfs, "where the host's / is mounted: /rootfs in the container, / on the host")
+	cmd.Flags().StringVar(&reportDir, "report-dir", reportDir, "write junit_01.xml and the summary of the checks here (default: no report)")
+	return cmd
+}

@@ -1,0 +1,180 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Defaults of a run, as upstream's node-test image documents them.
+const (
+	DefaultFocus         = `\[Conformance\]|\[NodeConformance\]`
+	DefaultSkip          = `\[Flaky\]|\[Serial\]|\[Disruptive\]`
+	DefaultParallelism   = 8
+	DefaultFlakeAttempts = 1
+	DefaultReportDir     = "/var/result"
+	DefaultRootfs        = "/rootfs"
+)
+
+// ErrInvalidConfig marks a configuration refused before anything starts.
+var ErrInvalidConfig = errors.New("invalid configuration")
+
+// Config is one run's configuration: flags override the environment, which
+// overrides the defaults.
+type Config struct {
+	Focus         string        // FOCUS: regex of the specs to run
+	Skip          string        // SKIP: regex of the specs not to run
+	Parallelism   int           // PARALLELISM: ginkgo --nodes
+	FlakeAttempts int           // FLAKE_ATTEMPTS: ginkgo --flake-attempts
+	ReportDir     string        // REPORT_PATH: where junit_01.xml and logs go
+	TestArgs      string        // TEST_ARGS: extra flags for the conformance binary
+	ExtraEnvs     string        // EXTRA_ENVS: k=v,k=v set for the specs
+	Rootfs        string        // the host's / as mounted here
+	NodeName      string        // the node under test; default: the only one
+	NodeTimeout   time.Duration // how long to wait for the Node to register and be Ready
+	SpecTimeout   time.Duration // ginkgo --timeout for the whole spec run
+	StaticPodDir  string        // the kubelet's static pod dir ($CONFIG_DIR); default: from its config
+	BinDir        string        // where conformance.test and ginkgo are
+	ImagesDir     string        // where the image archives are: <ImagesDir>/<arch>/<name>.tar
+	APIAddress    string        // the insecure local endpoint, http://<APIAddress>
+	SecurePort    int           // the control plane's secure port
+	BearerToken   string        // also accept this token on the secure port
+	// FailOnValidation stops the run before the specs when a system check
+	// fails; by default the specs run anyway and the check's failure is
+	// reported beside them.
+	FailOnValidation bool
+}
+
+// envNames maps flag names to the environment variables they override.
+var envNames = map[string]string{
+	"focus":          "FOCUS",
+	"skip":           "SKIP",
+	"parallelism":    "PARALLELISM",
+	"flake-attempts": "FLAKE_ATTEMPTS",
+	"report-dir":     "REPORT_PATH",
+	"test-args":      "TEST_ARGS",
+	"extra-envs":     "EXTRA_ENVS",
+}
+
+// NewDefaultConfig returns the defaults.
+func NewDefaultConfig() *Config {
+	bin := "."
+	if exe, err := os.Executable(); err == nil {
+		bin = filepath.Dir(exe)
+	}
+	return &Config{
+		Focus:         DefaultFocus,
+		Skip:          DefaultSkip,
+		Parallelism:   DefaultParallelism,
+		FlakeAttempts: DefaultFlakeAttempts,
+		ReportDir:     DefaultReportDir,
+		Rootfs:        DefaultRootfs,
+		NodeTimeout:   3 * time.Minute,
+		SpecTimeout:   24 * time.Hour,
+		BinDir:        bin,
+		ImagesDir:     DefaultImagesDir(),
+		APIAddress:    "127.0.0.1:8080",
+		SecurePort:    6443,
+	}
+}
+
+// AddFlags registers the configuration's flags.
+func (c *Config) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Focus, "focus", c.Focus, "regex of the specs to run (env FOCUS)")
+	fs.StringVar(&c.Skip, "skip", c.Skip, "regex of the specs to leave out (env SKIP)")
+	fs.IntVar(&c.Parallelism, "parallelism", c.Parallelism, "specs run in parallel, ginkgo --nodes (env PARALLELISM)")
+	fs.IntVar(&c.FlakeAttempts, "flake-attempts", c.FlakeAttempts, "attempts of a failing spec before it counts as failed (env FLAKE_ATTEMPTS)")
+	fs.StringVar(&c.ReportDir, "report-dir", c.ReportDir, "directory for junit_01.xml, the summary and the host's logs (env REPORT_PATH)")
+	fs.StringVar(&c.TestArgs, "test-args", c.TestArgs, "extra flags for the conformance binary, e.g. --kubelet-root-dir=/data/kubelet (env TEST_ARGS)")
+	fs.StringVar(&c.ExtraEnvs, "extra-envs", c.ExtraEnvs, "environment set for the specs, k=v,k=v (env EXTRA_ENVS)")
+	fs.StringVar(&c.Rootfs, "rootfs", c.Rootfs, "where the host's / is mounted: /rootfs in the container, / on the host")
+	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "the node under test (default: the only registered node)")
+	fs.DurationVar(&c.NodeTimeout, "node-timeout", c.NodeTimeout, "how long to wait for the node to register and become Ready")
+	fs.DurationVar(&c.SpecTimeout, "spec-timeout", c.SpecTimeout, "time limit of the whole spec run")
+	fs.StringVar(&c.StaticPodDir, "static-pod-dir", c.StaticPodDir, "the kubelet's static pod directory ($CONFIG_DIR, mounted at the same path); default: read from the kubelet's config")
+	fs.StringVar(&c.BinDir, "bin-dir", c.BinDir, "directory holding conformance.test and ginkgo")
+	fs.StringVar(&c.ImagesDir, "images-dir", c.ImagesDir, "directory of the test image archives, <dir>/<arch>/<name>.tar")
+	fs.StringVar(&c.APIAddress, "api-address", c.APIAddress, "loopback address of the local API endpoint the kubelet uses (http://localhost:8080)")
+	fs.IntVar(&c.SecurePort, "secure-port", c.SecurePort, "the control plane's secure port on 127.0.0.1 (0: any free port)")
+	fs.StringVar(&c.BearerToken, "bearer-token", c.BearerToken, "also accept this token on the secure port, for a kubelet set up the upstream way")
+	fs.BoolVar(&c.FailOnValidation, "fail-on-validation", c.FailOnValidation, "stop before the specs when a system check fails")
+}
+
+// Complete fills every flag not given on the command line from its
+// environment variable, when that is set.
+func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	for flagName, env := range envNames {
+		if fs.Changed(flagName) {
+			continue
+		}
+		v, ok := lookup(env)
+		if !ok {
+			continue
+		}
+		if err := fs.Set(flagName, v); err != nil {
+			return fmt.Errorf("%w: %s=%q: %v", ErrInvalidConfig, env, v, err)
+		}
+	}
+	return nil
+}
+
+// Validate refuses a configuration that cannot run, naming the variable or
+// flag to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, re := range []struct{ name, env, value string }{
+		{"--focus", "FOCUS", c.Focus},
+		{"--skip", "SKIP", c.Skip},
+	} {
+		if _, err := regexp.Compile(re.value); err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s) is not a valid regular expression: %q: %v", re.env, re.name, re.value, err))
+		}
+	}
+	if c.Parallelism < 1 {
+		errs = append(errs, fmt.Errorf("PARALLELISM (--parallelism) must be at least 1, got %d", c.Parallelism))
+	}
+	if c.FlakeAttempts < 1 {
+		errs = append(errs, fmt.Errorf("FLAKE_ATTEMPTS (--flake-attempts) must be at least 1, got %d", c.FlakeAttempts))
+	}
+	if c.NodeTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--node-timeout must be positive, got %s", c.NodeTimeout))
+	}
+	if c.ReportDir == "" {
+		errs = append(errs, errors.New("REPORT_PATH (--report-dir) is empty: give the directory for junit_01.xml"))
+	}
+	if _, err := c.ExtraEnvMap(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+}
+
+// ExtraEnvMap parses EXTRA_ENVS.
+func (c *Config) ExtraEnvMap() (map[string]string, error) {
+	out := map[string]string{}
+	for kv := range strings.SplitSeq(c.ExtraEnvs, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("EXTRA_ENVS (--extra-envs) must be k=v pairs separated by commas, got %q", kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// String is the effective configuration, printed once at the start of a run.
+func (c *Config) String() string {
+	return fmt.Sprintf("FOCUS=%q SKIP=%q PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q rootfs=%q node-name=%q node-timeout=%s api=http://%s",
+		c.Focus, c.Skip, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)
+}

@@ -1,0 +1,114 @@
+package runner
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (*Config, error) {
+	t.Helper()
+	c := NewDefaultConfig()
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	c.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Complete(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
+	c, err := parse(t, []string{"--focus=FromFlag", "--parallelism=3"}, map[string]string{
+		"FOCUS": "FromEnv", "SKIP": "SkipEnv", "PARALLELISM": "5", "FLAKE_ATTEMPTS": "2",
+		"REPORT_PATH": t.TempDir(), "TEST_ARGS": "--kubelet-root-dir=/data", "EXTRA_ENVS": "a=1,b=2",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Focus != "FromFlag" || c.Parallelism != 3 {
+		t.Errorf("flags must win: focus %q parallelism %d", c.Focus, c.Parallelism)
+	}
+	if c.Skip != "SkipEnv" || c.FlakeAttempts != 2 || c.TestArgs != "--kubelet-root-dir=/data" {
+		t.Errorf("env must override defaults: skip %q flake %d test-args %q", c.Skip, c.FlakeAttempts, c.TestArgs)
+	}
+	envs, _ := c.ExtraEnvMap()
+	if envs["a"] != "1" || envs["b"] != "2" || len(envs) != 2 {
+		t.Errorf("EXTRA_ENVS parsed as %v", envs)
+	}
+}
+
+func TestConfigDefaultsAreUpstreams(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Parallelism != 8 || c.FlakeAttempts != 1 || c.ReportDir != "/var/result" || c.Rootfs != "/rootfs" {
+		t.Errorf("defaults: %s", c)
+	}
+	for _, spec := range []string{"[sig-node] Pods should be updated [NodeConformance] [Conformance]", "[sig-node] X [NodeConformance]"} {
+		if !mustMatch(t, c.Focus, spec) || mustMatch(t, c.Skip, spec) {
+			t.Errorf("default selection leaves out %q", spec)
+		}
+	}
+	for _, spec := range []string{"[sig-node] A [Serial] [NodeConformance]", "[sig-node] B [Flaky] [Conformance]", "[sig-node] C [Disruptive] [NodeConformance]"} {
+		if !mustMatch(t, c.Skip, spec) {
+			t.Errorf("default selection takes %q", spec)
+		}
+	}
+}
+
+func TestConfigRefusesBadInputNamingTheVariable(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		"bad FOCUS":       {env: map[string]string{"FOCUS": `[Conformance`}, want: "FOCUS (--focus) is not a valid regular expression"},
+		"bad SKIP flag":   {args: []string{"--skip=(a"}, want: "SKIP (--skip) is not a valid regular expression"},
+		"zero nodes":      {env: map[string]string{"PARALLELISM": "0"}, want: "PARALLELISM (--parallelism) must be at least 1"},
+		"not a number":    {env: map[string]string{"PARALLELISM": "many"}, want: `PARALLELISM="many"`},
+		"bad EXTRA_ENVS":  {env: map[string]string{"EXTRA_ENVS": "a=1,oops"}, want: "EXTRA_ENVS (--extra-envs) must be k=v pairs"},
+		"empty REPORT":    {env: map[string]string{"REPORT_PATH": ""}, want: "REPORT_PATH (--report-dir) is empty"},
+		"flake attempts0": {args: []string{"--flake-attempts=0"}, want: "FLAKE_ATTEMPTS"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parse(t, tc.args, tc.env)
+			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want ErrInvalidConfig saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestGinkgoArgsPassTheContract(t *testing.T) {
+	c, err := parse(t, nil, map[string]string{"FOCUS": "MirrorPod", "SKIP": "", "PARALLELISM": "2", "FLAKE_ATTEMPTS": "3",
+		"TEST_ARGS": "--kubelet-root-dir=/data/kubelet --delete-namespace=false", "EXTRA_ENVS": "A=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.BinDir, c.ReportDir = "/bin", "/var/result"
+	got := strings.Join(GinkgoArgs(c, "http://127.0.0.1:8080", "node1"), " ")
+	for _, want := range []string{"--nodes=2 ", "--flake-attempts=3 ", "--focus=MirrorPod ", "/bin/conformance.test -- --host=http://127.0.0.1:8080 --report-dir=/var/result --node-name=node1 --extra-envs=A=1 --kubelet-root-dir=/data/kubelet --delete-namespace=false"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("ginkgo args %q lack %q", got, want)
+		}
+	}
+	if strings.Contains(got, "--skip") {
+		t.Errorf("an empty SKIP must not become --skip=: %q", got)
+	}
+}
+
+func mustMatch(t *testing.T, re, s string) bool {
+	t.Helper()
+	ok, err := regexp.MatchString(re, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}

@@ -1,0 +1,107 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/node-test/node-test/images"
+	"github.com/node-test/node-test/runner/host"
+)
+
+// imagesPhase loads the test images node-test carries into the node's
+// runtime before any spec starts: nothing is pulled during a run.
+type imagesPhase struct{}
+
+func (*imagesPhase) Name() string { return "images" }
+
+func (*imagesPhase) Run(ctx context.Context, rc *RunContext) error {
+	l, closeFn, err := NewLoader(rc.Host, "")
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	start := time.Now()
+	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), images.Registry())
+	LogLoaded(rc.Logger, loaded, time.Since(start))
+	return err
+}
+
+// LogLoaded reports what a load did: per image and in total, time and bytes.
+func LogLoaded(logger *slog.Logger, loaded []images.Loaded, took time.Duration) {
+	var bytes int64
+	n := 0
+	for _, l := range loaded {
+		logger.Info("image", "ref", l.Ref, "bytes", l.Bytes, "already present", l.Skipped, "took", l.Duration.Round(time.Millisecond))
+		if !l.Skipped {
+			bytes += l.Bytes
+			n++
+		}
+	}
+	logger.Info("images loaded", "loaded", n, "already present", len(loaded)-n, "bytes", bytes, "took", took.Round(time.Millisecond))
+}
+
+// NewLoader returns the image loader for the host's runtime: "containerd",
+// "docker", or "" for the CRI runtime found on the host. The returned
+// function releases it.
+func NewLoader(h *host.Host, runtime string) (images.Loader, func(), error) {
+	if runtime == "docker" {
+		for _, s := range []string{"/run/docker.sock", "/var/run/docker.sock"} {
+			if h.Exists(s) {
+				return &images.DockerLoader{Socket: h.Path(s)}, func() {}, nil
+			}
+		}
+		return nil, nil, fmt.Errorf("no docker socket under %s (/run/docker.sock): is dockerd running?", h.Root)
+	}
+	r, err := h.Runtime("")
+	if err != nil {
+		return nil, nil, err
+	}
+	if runtime != "" && runtime != r.Name {
+		return nil, nil, fmt.Errorf("the host's CRI runtime is %s, not %s", r.Name, runtime)
+	}
+	switch r.Name {
+	case "containerd":
+		cri, err := h.DialCRI(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &images.ContainerdLoader{
+			Socket: h.Path(r.Socket), Snapshotter: containerdSnapshotter(h),
+			Arch: images.HostArch(), CRI: cri.Image,
+		}, func() { cri.Close() }, nil
+	case "cri-dockerd":
+		return NewLoader(h, "docker")
+	default:
+		return nil, nil, fmt.Errorf("%w (%s): load each archive on the host, e.g. podman load -i <archive> "+
+			"(archives: node-test images build, or /images in the node-test image)", images.ErrNoImportAPI, r.Name)
+	}
+}
+
+var snapshotterRE = regexp.MustCompile(`(?m)^\s*snapshotter\s*=\s*"([^"]+)"`)
+
+// containerdSnapshotter is the snapshotter set in the host's containerd
+// config, overlayfs when it sets none.
+func containerdSnapshotter(h *host.Host) string {
+	b, err := h.ReadFile("/etc/containerd/config.toml")
+	if err == nil {
+		if m := snapshotterRE.FindSubmatch(b); m != nil {
+			return string(m[1])
+		}
+	}
+	return "overlayfs"
+}
+
+// DefaultImagesDir is where the image archives are, beside the binaries:
+// <bin>/../images.
+func DefaultImagesDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "images"
+	}
+	return filepath.Join(filepath.Dir(filepath.Dir(exe)), "images")
+}

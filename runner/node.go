@@ -1,0 +1,141 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// ErrNodeNotReady means the node did not register or become Ready in time.
+var ErrNodeNotReady = errors.New("node not ready")
+
+// kubeletHealthz is the kubelet's default healthz endpoint; the runner
+// shares the host's network.
+const kubeletHealthz = "http://127.0.0.1:10248/healthz"
+
+// staleAfter is how long a running kubelet gets to show its Node before
+// the wait says why it may not.
+const staleAfter = 20 * time.Second
+
+// StateDir is where, on the host, the local control plane keeps its store
+// from run to run (see controlplane.Config.DataDir).
+const StateDir = "/var/lib/node-test/etcd"
+
+// WaitForNode waits until the node called name (or, with no name, the only
+// node) is registered and Ready, and returns its name.
+//
+// A kubelet registers its Node once, when it starts, and afterwards only
+// updates it. The control plane keeps its store in StateDir so that this
+// works run after run; a kubelet that registered with a store since wiped
+// never shows its Node again until it restarts, and the error says so.
+func WaitForNode(ctx context.Context, c kubernetes.Interface, name string, timeout time.Duration, logger *slog.Logger) (string, error) {
+	start := time.Now()
+	hinted := false
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			last = fmt.Sprintf("list nodes: %v", err)
+			return false, nil
+		}
+		var node *v1.Node
+		switch {
+		case name != "":
+			for i := range nodes.Items {
+				if nodes.Items[i].Name == name {
+					node = &nodes.Items[i]
+				}
+			}
+		case len(nodes.Items) == 1:
+			node = &nodes.Items[0]
+		case len(nodes.Items) > 1:
+			return false, fmt.Errorf("%d nodes registered: name the one under test with --node-name", len(nodes.Items))
+		}
+		if node == nil {
+			last = "no node registered"
+			if !hinted && time.Since(start) > staleAfter && kubeletAlive(ctx) {
+				hinted = true
+				last = "no node registered although the kubelet answers on " + kubeletHealthz +
+					": if it registered with an earlier control plane whose state (" + StateDir + ") is gone, restart the kubelet"
+				logger.Warn(last)
+			}
+			return false, nil
+		}
+		name = node.Name
+		if ready, why := nodeReady(node); !ready {
+			last = fmt.Sprintf("node %s registered but not Ready: %s", node.Name, why)
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("wait for node: %w", context.Cause(ctx))
+		}
+		return "", fmt.Errorf("%w after %s (%s). Check that the kubelet is running, that its kubeconfig's server is http://localhost:8080 "+
+			"(or https://127.0.0.1:6443 with --bearer-token), and that --cloud-provider was removed from its flags, as the node "+
+			"conformance documentation requires", ErrNodeNotReady, timeout, last)
+	}
+	logger.Info("node ready", "node", name, "took", time.Since(start).Round(time.Millisecond))
+	return name, nil
+}
+
+func nodeReady(n *v1.Node) (bool, string) {
+	for _, c := range n.Status.Conditions {
+		if c.Type == v1.NodeReady {
+			return c.Status == v1.ConditionTrue, fmt.Sprintf("%s: %s", c.Reason, c.Message)
+		}
+	}
+	return false, "no Ready condition yet"
+}
+
+func kubeletAlive(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, kubeletHealthz, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// testNamespaceLabel marks the namespaces the e2e framework creates.
+const testNamespaceLabel = "e2e-framework"
+
+// DeleteTestNamespaces deletes the namespaces the specs created and left
+// (an interrupted run leaves some) and waits for them to go, so the
+// kubelet removes their pods before the control plane stops.
+func DeleteTestNamespaces(ctx context.Context, c kubernetes.Interface, logger *slog.Logger) error {
+	sel := metav1.ListOptions{LabelSelector: testNamespaceLabel}
+	nss, err := c.CoreV1().Namespaces().List(ctx, sel)
+	if err != nil {
+		return fmt.Errorf("list test namespaces: %w", err)
+	}
+	if len(nss.Items) == 0 {
+		return nil
+	}
+	logger.Info("deleting test namespaces left by the specs", "count", len(nss.Items))
+	for _, ns := range nss.Items {
+		if err := c.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete namespace %s: %w", ns.Name, err)
+		}
+	}
+	return wait.PollUntilContextTimeout(ctx, time.Second, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		left, err := c.CoreV1().Namespaces().List(ctx, sel)
+		return err == nil && len(left.Items) == 0, nil
+	})
+}

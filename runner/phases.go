@@ -1,0 +1,146 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner/controlplane"
+	"github.com/node-test/node-test/runner/host"
+	"github.com/node-test/node-test/runner/validate"
+)
+
+// preflightPhase checks what a run needs before anything starts: the rootfs,
+// the report directory, the test binaries and a container runtime.
+type preflightPhase struct{}
+
+func (*preflightPhase) Name() string { return "preflight" }
+
+func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
+	h, err := host.New(rc.Config.Rootfs)
+	if err != nil {
+		return err
+	}
+	rc.Host = h
+	for _, bin := range []string{"conformance.test", "ginkgo"} {
+		if _, err := os.Stat(filepath.Join(rc.Config.BinDir, bin)); err != nil {
+			return fmt.Errorf("%s not found in %s: build it (make build) or give --bin-dir", bin, rc.Config.BinDir)
+		}
+	}
+	r, err := h.Runtime("")
+	if err != nil {
+		return err
+	}
+	rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
+	return nil
+}
+
+// CheckReportDir creates the report directory and proves it writable.
+func CheckReportDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("REPORT_PATH %s cannot be created: %w (mount a writable directory there: -v $LOG_DIR:%s)", dir, err, dir)
+	}
+	f, err := os.CreateTemp(dir, ".node-test-probe-*")
+	if err != nil {
+		return fmt.Errorf("REPORT_PATH %s is not writable: %w (mount a writable directory there: -v $LOG_DIR:%s)", dir, err, dir)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// validationPhase verifies the host: system, runtime, kubelet, PKI. Each
+// check is a testcase of its own; a failed check fails the run, and stops it
+// here only with --fail-on-validation.
+type validationPhase struct{}
+
+func (*validationPhase) Name() string { return "system verification" }
+
+func (*validationPhase) Run(ctx context.Context, rc *RunContext) error {
+	checks := validate.Run(ctx, rc.Host)
+	for _, c := range checks {
+		rc.Report.Add(results.ValidationSuite, c.Case())
+		rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
+	}
+	if err := validate.Failed(checks); err != nil {
+		if rc.Config.FailOnValidation {
+			return err
+		}
+		rc.Logger.Warn("system verification failed; running the specs anyway (--fail-on-validation stops here)", "error", err.Error())
+	}
+	return nil
+}
+
+// controlPlanePhase starts the local control plane the kubelet reaches at
+// http://localhost:8080.
+type controlPlanePhase struct {
+	cp *controlplane.ControlPlane
+}
+
+func (*controlPlanePhase) Name() string { return "control plane" }
+
+func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
+	cfg := controlplane.NewConfig()
+	cfg.InsecureAddress = rc.Config.APIAddress
+	cfg.SecurePort = rc.Config.SecurePort
+	cfg.BearerToken = rc.Config.BearerToken
+	cfg.LogDir = filepath.Join(rc.Config.ReportDir, "controlplane")
+	cfg.DataDir = rc.Host.Path(StateDir)
+	cfg.Logger = rc.Logger.With(slog.String("phase", "control plane"))
+	cp, err := controlplane.New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := cp.Start(ctx); err != nil {
+		return err
+	}
+	p.cp = cp
+	rc.APIURL = cp.InsecureURL()
+	c, err := kubernetes.NewForConfig(&rest.Config{Host: rc.APIURL, QPS: 50, Burst: 100})
+	if err != nil {
+		return fmt.Errorf("create API client: %w", err)
+	}
+	rc.Client = c
+	rc.Logger.Info("control plane ready", "url", rc.APIURL, "secure", cp.SecureURL(), "took", cp.ReadyDuration().Round(time.Millisecond))
+	return nil
+}
+
+func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
+	if p.cp == nil {
+		return nil
+	}
+	if rc.Client != nil {
+		if err := DeleteTestNamespaces(ctx, rc.Client, rc.Logger); err != nil {
+			rc.Logger.Warn("cleanup of test namespaces", "error", err.Error())
+		}
+	}
+	return p.cp.Stop()
+}
+
+// nodePhase waits for the node to register and become Ready.
+type nodePhase struct{}
+
+func (*nodePhase) Name() string { return "wait for node" }
+
+func (*nodePhase) Run(ctx context.Context, rc *RunContext) error {
+	n, err := WaitForNode(ctx, rc.Client, rc.Config.NodeName, rc.Config.NodeTimeout, rc.Logger)
+	if err != nil {
+		return err
+	}
+	rc.NodeName = n
+	node, err := rc.Client.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("get node %s: %w", n, err)
+	}
+	zones := validate.CheckZones(node.Labels)
+	rc.Report.Add(results.ValidationSuite, zones.Case())
+	rc.Logger.Info("check", "verdict", string(zones.Verdict), "check", zones.Title(), "message", zones.Message)
+	return nil
+}

@@ -1,0 +1,145 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner/host"
+)
+
+// ErrSpecsFailed means the run completed and some selected specs or checks
+// failed: the node is not conformant.
+var ErrSpecsFailed = errors.New("specs failed")
+
+// Phase is one step of a run.
+type Phase interface {
+	Name() string
+	Run(ctx context.Context, rc *RunContext) error
+}
+
+// Stopper is a phase that has something to undo once the run ends, on every
+// path: success, failure or interrupt.
+type Stopper interface {
+	Stop(ctx context.Context, rc *RunContext) error
+}
+
+// RunContext is what the phases of a run share.
+type RunContext struct {
+	Config *Config
+	Logger *slog.Logger
+	Out    io.Writer
+
+	// Host is the host under test, seen through Config.Rootfs.
+	Host *host.Host
+	// Report collects the runner's own testcases (setup steps, checks).
+	Report *results.Report
+	// APIURL is the local API endpoint, Client a client of it.
+	APIURL string
+	Client kubernetes.Interface
+	// NodeName is the node under test once it is known.
+	NodeName string
+	// Summary is set by the results phase.
+	Summary *results.Summary
+}
+
+// Phases is the run, in order.
+func Phases() []Phase {
+	return []Phase{
+		&preflightPhase{},
+		&validationPhase{},
+		&controlPlanePhase{},
+		&nodePhase{},
+		&imagesPhase{},
+		&specsPhase{},
+	}
+}
+
+// Run runs phases in order and stops them in reverse order on every path.
+// Each setup phase is recorded as a testcase of the JUnit report, so a run
+// that fails before any spec still leaves a junit_01.xml saying why.
+func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, phases []Phase) error {
+	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}}
+	logger.Info("node-test run", "config", cfg.String())
+	if err := results.Clear(cfg.ReportDir); err != nil {
+		return err
+	}
+
+	var started []Phase
+	var runErr error
+	for _, p := range phases {
+		if err := ctx.Err(); err != nil {
+			runErr = fmt.Errorf("interrupted before %s: %w", p.Name(), context.Cause(ctx))
+			rc.Report.Add(results.SetupSuite, results.Case{Name: p.Name(), Status: results.StatusFailed, Message: runErr.Error()})
+			break
+		}
+		logger.Info("phase starting", slog.String("phase", p.Name()))
+		start := time.Now()
+		started = append(started, p)
+		err := p.Run(ctx, rc)
+		c := results.Case{Name: p.Name(), Status: results.StatusPassed, Seconds: time.Since(start).Seconds()}
+		if err != nil && !errors.Is(err, ErrSpecsFailed) {
+			c.Status, c.Message = results.StatusFailed, err.Error()
+		}
+		if _, isSpecs := p.(*specsPhase); !isSpecs || c.Status == results.StatusFailed {
+			rc.Report.Add(results.SetupSuite, c)
+		}
+		if err != nil {
+			runErr = fmt.Errorf("%s: %w", p.Name(), err)
+			logger.Error("phase failed", slog.String("phase", p.Name()), slog.String("error", err.Error()))
+			break
+		}
+		logger.Info("phase done", slog.String("phase", p.Name()), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
+	}
+
+	// Teardown runs even when ctx is cancelled: give it its own deadline.
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
+	defer cancel()
+	for i := len(started) - 1; i >= 0; i-- {
+		if s, ok := started[i].(Stopper); ok {
+			if err := s.Stop(stopCtx, rc); err != nil {
+				logger.Warn("teardown", slog.String("phase", started[i].Name()), slog.String("error", err.Error()))
+				runErr = errors.Join(runErr, fmt.Errorf("stop %s: %w", started[i].Name(), err))
+			}
+		}
+	}
+
+	if err := writeResults(rc); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if runErr == nil && rc.Summary.Failed > 0 {
+		// Every phase ran, yet a system check failed: the node is not conformant.
+		runErr = fmt.Errorf("%d checks or specs failed: %w", rc.Summary.Failed, ErrSpecsFailed)
+	}
+	return runErr
+}
+
+// writeResults merges the runner's testcases into the report directory's
+// JUnit report and writes the summary.
+func writeResults(rc *RunContext) error {
+	dir := rc.Config.ReportDir
+	specs, err := results.Load(dir)
+	if err != nil {
+		// The runner's own cases still get written, and the broken report is named.
+		rc.Report.Add(results.SetupSuite, results.Case{Name: "read spec report", Status: results.StatusFailed, Message: err.Error()})
+		specs = &results.Report{}
+	}
+	merged := results.Merge(rc.Report, specs)
+	if err := merged.Write(dir); err != nil {
+		return fmt.Errorf("write JUnit report in %s: %w", dir, err)
+	}
+	sum, err := merged.WriteSummary(dir)
+	if err != nil {
+		return err
+	}
+	rc.Summary = &sum
+	fmt.Fprintf(rc.Out, "%s: %d passed, %d failed, %d skipped of %d; report in %s\n",
+		sum.Verdict, sum.Passed, sum.Failed, sum.Skipped, sum.Total, dir)
+	return nil
+}
