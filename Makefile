@@ -30,6 +30,9 @@ run: ## bring up the local node if needed, build, and certify it; results in _ou
 e2e: ## run a focused selection of official specs against the local node through the runner
 	build/e2e.sh
 
+image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)
+	build/image.sh docker $(ARCH)
+
 bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes
 	build/bench.sh
 
@@ -39,4 +42,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e bench verify clean
+.PHONY: help build cross test node-up node-down run e2e image bench verify clean

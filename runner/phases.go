@@ -40,6 +40,17 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
+	if rc.Config.StaticPodDir == "" {
+		// The specs write static pods at the host's path: the documented run
+		// mounts $CONFIG_DIR at the same path in the container.
+		dir, err := validate.StaticPodDir(h)
+		if err != nil {
+			rc.Logger.Warn("the kubelet's static pod directory is unknown: static pod specs will skip (give --static-pod-dir)", "error", err.Error())
+		} else {
+			rc.Config.StaticPodDir = dir
+			rc.Logger.Info("the kubelet's static pod directory", "dir", dir)
+		}
+	}
 	return nil
 }
 

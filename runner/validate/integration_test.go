@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/node-test/node-test/runner/host"
@@ -53,5 +54,22 @@ func TestIntegrationValidateLocalNode(t *testing.T) {
 	}
 	if cg.Verdict == Fail {
 		t.Errorf("the local node's cgroups fail: %s", cg)
+	}
+}
+
+func TestIntegrationStaticPodDirOfTheLocalKubelet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node (make node-up)")
+	}
+	h, err := host.New("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := StaticPodDir(h)
+	if err != nil {
+		t.Fatalf("%v: bring the local node up with make node-up", err)
+	}
+	if !strings.HasSuffix(dir, "/_output/node/manifests") {
+		t.Errorf("static pod dir %q is not the one node-up configures", dir)
 	}
 }

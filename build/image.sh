@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The node-test image.
+#   image.sh docker ARCH   build Dockerfile.ARCH with Docker's (legacy) builder as node-test:ARCH
+# Everything the image holds is built here first: nothing is pulled.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+cd "$ROOT"
+
+IMAGE=${IMAGE:-node-test/node-test}
+
+contents() {
+	local arch=$1
+	"$ROOT/build/build.sh" cross "$arch"
+	"$ROOT/build/images.sh" build "$arch"
+}
+
+case ${1:-} in
+docker)
+	arch=${2:?usage: image.sh docker ARCH}
+	docker version >/dev/null 2>&1 || die "no Docker daemon answers: make node-up WITH_DOCKER=1 starts one on the local node"
+	contents "$arch"
+	DOCKER_BUILDKIT=0 docker build -q -f "Dockerfile.$arch" -t "$IMAGE:$arch" .
+	docker image inspect -f "{{.Id}} {{.Size}}" "$IMAGE:$arch" | awk -v ref="$IMAGE:$arch" '{printf "%s %s, %d bytes\n", ref, $1, $2}'
+	;;
+*) die "usage: image.sh docker ARCH" ;;
+esac
