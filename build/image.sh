@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The node-test image.
 #   image.sh docker ARCH   build Dockerfile.ARCH with Docker's (legacy) builder as node-test:ARCH
+#   image.sh oci           the three images and their multi-arch index, without a daemon, in _output/oci
 # Everything the image holds is built here first: nothing is pulled.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,5 +25,9 @@ docker)
 	DOCKER_BUILDKIT=0 docker build -q -f "Dockerfile.$arch" -t "$IMAGE:$arch" .
 	docker image inspect -f "{{.Id}} {{.Size}}" "$IMAGE:$arch" | awk -v ref="$IMAGE:$arch" '{printf "%s %s, %d bytes\n", ref, $1, $2}'
 	;;
-*) die "usage: image.sh docker ARCH" ;;
+oci)
+	for arch in amd64 arm arm64; do contents "$arch"; done
+	"$OUT/bin/node-test" images oci --out "$OUT/oci" --context "$ROOT" Dockerfile.amd64 Dockerfile.arm Dockerfile.arm64
+	;;
+*) die "usage: image.sh docker ARCH | image.sh oci" ;;
 esac

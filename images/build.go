@@ -92,8 +92,8 @@ func (b *Builder) log() *slog.Logger {
 }
 
 // image assembles a one-layer image of fs for arch.
-func image(arch Arch, fs *rootfs, cfg v1.Config) (v1.Image, error) {
-	layer, err := fs.layer()
+func image(arch Arch, fs *rootfs, cfg v1.Config, opts ...tarball.LayerOption) (v1.Image, error) {
+	layer, err := fs.layer(opts...)
 	if err != nil {
 		return nil, err
 	}

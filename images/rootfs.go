@@ -90,7 +90,7 @@ func (r *rootfs) tar(w io.Writer) error {
 }
 
 // layer turns the tree into one image layer.
-func (r *rootfs) layer() (v1.Layer, error) {
+func (r *rootfs) layer(opts ...tarball.LayerOption) (v1.Layer, error) {
 	var buf bytes.Buffer
 	if err := r.tar(&buf); err != nil {
 		return nil, err
@@ -98,5 +98,5 @@ func (r *rootfs) layer() (v1.Layer, error) {
 	b := buf.Bytes()
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
-	})
+	}, opts...)
 }

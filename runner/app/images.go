@@ -21,7 +21,7 @@ func newImagesCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		Use:   "images",
 		Short: "List, build and load the test images node-test carries",
 	}
-	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams))
+	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams), newImagesOCICommand(streams))
 	return cmd
 }
 
@@ -122,5 +122,39 @@ func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	fs.StringVar(&dir, "dir", runner.DefaultImagesDir(), "directory of the archives, <dir>/<arch>/<name>.tar")
 	fs.StringVar(&runtime, "runtime", "", "containerd or docker (default: the host's CRI runtime)")
 	fs.StringSliceVar(&only, "only", nil, "load only these images (default: all)")
+	return cmd
+}
+
+func newImagesOCICommand(streams Streams) *cobra.Command {
+	var (
+		out     string
+		context string
+	)
+	cmd := &cobra.Command{
+		Use:   "oci DOCKERFILE...",
+		Short: "Build the node-test image of each Dockerfile without a daemon, and one multi-arch index, as an OCI image layout",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, dockerfiles []string) error {
+			idx, err := images.WriteOCILayout(out, context, dockerfiles)
+			if err != nil {
+				return err
+			}
+			m, err := idx.IndexManifest()
+			if err != nil {
+				return err
+			}
+			for _, d := range m.Manifests {
+				fmt.Fprintf(streams.Out, "%s\t%s\t%d bytes (manifest)\n", d.Platform, d.Digest, d.Size)
+			}
+			digest, err := idx.Digest()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "index %s in %s\n", digest, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "_output/oci", "the OCI image layout directory to write")
+	cmd.Flags().StringVar(&context, "context", ".", "the build context the Dockerfiles copy from")
 	return cmd
 }
