@@ -39,13 +39,13 @@ func Registry() []Image {
 		},
 		{
 			Name: "busybox", ID: imageutils.BusyBox, Ref: imageutils.GetE2EImage(imageutils.BusyBox),
-			Recipe: "Debian busybox-static of the arch, one symlink per applet, /etc/passwd, /tmp 1777",
+			Recipe: "Debian busybox-static of the arch, one symlink per applet, bash-static as /bin/sh, /etc/passwd, /tmp 1777",
 			Arches: all, UsedBy: "most pod, volume and lifecycle specs",
 			build: buildBusybox,
 		},
 		{
 			Name: "agnhost", ID: imageutils.Agnhost, Ref: imageutils.GetE2EImage(imageutils.Agnhost),
-			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost and images/curl, CGO_ENABLED=0",
+			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost (also as /agnhost-2), images/curl and images/nc, CGO_ENABLED=0",
 			Arches: all, UsedBy: "probe, network, exec and log specs",
 			build: buildAgnhost,
 		},

@@ -45,14 +45,19 @@ func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 	if err := fs.copyFile("agnhost", 0o755, bin); err != nil {
 		return nil, err
 	}
-	// Specs run curl inside agnhost containers (lifecycle hooks, network
-	// helpers); upstream's image installs it, ours carries images/curl.
-	curl, err := b.goBinary(ctx, "github.com/node-test/node-test/images/curl", arch)
-	if err != nil {
-		return nil, err
-	}
-	if err := fs.copyFile("usr/bin/curl", 0o755, curl); err != nil {
-		return nil, err
+	// The entrypoint specs run agnhost under a second name.
+	fs.symlink("agnhost-2", "agnhost")
+	// Specs run curl and a UDP-capable nc inside agnhost containers
+	// (lifecycle hooks, the network dial helpers); upstream's image installs
+	// them, ours carries images/curl and images/nc.
+	for _, tool := range []string{"curl", "nc"} {
+		bin, err := b.goBinary(ctx, "github.com/node-test/node-test/images/"+tool, arch)
+		if err != nil {
+			return nil, err
+		}
+		if err := fs.copyFile("usr/bin/"+tool, 0o755, bin); err != nil {
+			return nil, err
+		}
 	}
 	// Specs run agnhost as these ids, as upstream's image declares them.
 	fs.file("etc/passwd", 0o644, []byte(passwd+"agnhost:x:1000:50000:agnhost:/home:/bin/sh\n"))
@@ -84,10 +89,17 @@ const (
 )
 
 // busyboxRootfs is Debian's static busybox of arch with one symlink per
-// applet. The applet list comes from running the build machine's own busybox
-// of the same Debian release.
+// applet, and Debian's static bash as /bin/sh and /bin/bash: Debian 12's
+// busybox ash drops environment variables whose names are not shell names
+// (the specs' envFrom keys such as data-1) from the commands it runs, and
+// probe specs run /bin/bash. The applet list comes from running the build
+// machine's own busybox of the same Debian release.
 func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) {
 	dir, err := b.debian(ctx, "busybox-static", arch.Debian)
+	if err != nil {
+		return nil, err
+	}
+	bashDir, err := b.debian(ctx, "bash-static", arch.Debian)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +116,14 @@ func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) 
 		return nil, err
 	}
 	for _, applet := range strings.Fields(string(list)) {
-		if applet != "busybox" {
+		if applet != "busybox" && applet != "sh" {
 			fs.symlink("bin/"+applet, "busybox")
 		}
 	}
+	if err := fs.copyFile("bin/bash", 0o755, filepath.Join(bashDir, "bin/bash-static")); err != nil {
+		return nil, err
+	}
+	fs.symlink("bin/sh", "bash")
 	fs.file("etc/passwd", 0o644, []byte(passwd))
 	fs.file("etc/group", 0o644, []byte(group))
 	fs.dir("tmp", 0o1777)
