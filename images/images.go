@@ -55,6 +55,12 @@ func Registry() []Image {
 			Arches: all, UsedBy: "pod update and lifecycle specs",
 			build: buildAgnhostPrev,
 		},
+		{
+			Name: "nonewprivs", ID: imageutils.Nonewprivs, Ref: imageutils.GetE2EImage(imageutils.Nonewprivs),
+			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/nonewprivs as setuid-root /usr/local/bin/nnp",
+			Arches: all, UsedBy: "Security Context AllowPrivilegeEscalation specs",
+			build: buildNonewprivs,
+		},
 	}
 }
 

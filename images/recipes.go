@@ -65,6 +65,24 @@ func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 	return image(arch, fs, v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}, Env: []string{pathEnv}})
 }
 
+// buildNonewprivs is busybox with k8s.io/kubernetes/test/images/nonewprivs
+// as a setuid-root /usr/local/bin/nnp that prints its effective uid: the
+// AllowPrivilegeEscalation specs see whether the setuid bit took effect.
+func buildNonewprivs(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	fs, err := busyboxRootfs(ctx, b, arch)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := b.goBinary(ctx, "k8s.io/kubernetes/test/images/nonewprivs", arch)
+	if err != nil {
+		return nil, err
+	}
+	if err := fs.copyFile("usr/local/bin/nnp", 0o4755, bin); err != nil {
+		return nil, err
+	}
+	return image(arch, fs, v1.Config{Cmd: []string{"nnp"}, Env: []string{pathEnv}})
+}
+
 // buildAgnhostPrev is the image the framework names as agnhost's previous
 // release. Specs use it only as a second agnhost image (to change a pod's
 // image and see it run); it is the pinned agnhost with a label that makes
