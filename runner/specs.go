@@ -70,6 +70,8 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	cmd.Stdout = io.MultiWriter(rc.Out, logFile)
 	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A spec process left behind must not hold the run once ginkgo is gone.
+	cmd.WaitDelay = 30 * time.Second
 	rc.Logger.Info("running specs", "command", cmd.String())
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start ginkgo: %w", err)

@@ -1,0 +1,118 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/node-test/node-test/results"
+)
+
+// recorder is a phase that records its run and stop in a shared log.
+type recorder struct {
+	name string
+	err  error
+	log  *[]string
+}
+
+func (r *recorder) Name() string { return r.name }
+func (r *recorder) Run(context.Context, *RunContext) error {
+	*r.log = append(*r.log, "run "+r.name)
+	return r.err
+}
+func (r *recorder) Stop(context.Context, *RunContext) error {
+	*r.log = append(*r.log, "stop "+r.name)
+	return nil
+}
+
+func testConfig(t *testing.T) *Config {
+	cfg := NewDefaultConfig()
+	cfg.ReportDir = t.TempDir()
+	return cfg
+}
+
+func TestRunStopsStartedPhasesInReverseAndReportsTheFailure(t *testing.T) {
+	var log []string
+	cfg := testConfig(t)
+	phases := []Phase{
+		&recorder{name: "a", log: &log},
+		&recorder{name: "b", log: &log, err: errors.New("kubelet gone")},
+		&recorder{name: "c", log: &log},
+	}
+	err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &bytes.Buffer{}, phases)
+	if err == nil || !strings.Contains(err.Error(), "b: kubelet gone") || errors.Is(err, ErrSpecsFailed) {
+		t.Fatalf("Run = %v, want the setup error of b", err)
+	}
+	if got := strings.Join(log, ","); got != "run a,run b,stop b,stop a" {
+		t.Errorf("order %s", got)
+	}
+	r, err := results.Load(cfg.ReportDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, c := range r.Cases() {
+		if c.Status == results.StatusFailed {
+			failed = append(failed, c.Name+": "+c.Message)
+		}
+	}
+	if len(failed) != 1 || failed[0] != "b: kubelet gone" {
+		t.Errorf("JUnit failed cases %v, want b's setup failure", failed)
+	}
+}
+
+// fakeGinkgo is a stand-in ginkgo CLI: it writes a one-spec report when
+// interrupted, as ginkgo does, or after sleeping.
+const fakeGinkgo = `#!/bin/sh
+dir=""
+for a in "$@"; do case "$a" in --report-dir=*) dir=${a#--report-dir=} ;; esac; done
+report() {
+  cat > "$dir/junit_01.xml" <<XML
+<testsuites><testsuite name="Node Conformance" tests="1"><testcase name="[It] spec one" classname="Node Conformance" status="$1"><error message="interrupted" type="interrupted"></error></testcase></testsuite></testsuites>
+XML
+  exit 1
+}
+trap 'report interrupted' INT
+sleep 30 >/dev/null 2>&1 & wait
+`
+
+func TestInterruptedSpecsLeaveAReportAndTeardownRuns(t *testing.T) {
+	var log []string
+	cfg := testConfig(t)
+	cfg.BinDir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(cfg.BinDir, "ginkgo"), []byte(fakeGinkgo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	start := time.Now()
+	err := Run(ctx, cfg, slog.New(slog.DiscardHandler), &bytes.Buffer{},
+		[]Phase{&recorder{name: "control plane", log: &log}, &specsPhase{}})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("Run = %v, want interrupted", err)
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("the interrupt took %s: the specs did not stop", time.Since(start))
+	}
+	if got := strings.Join(log, ","); got != "run control plane,stop control plane" {
+		t.Errorf("teardown did not run: %s", got)
+	}
+	r, err := results.Load(cfg.ReportDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, c := range r.Cases() {
+		names = append(names, c.Name+"="+string(c.Status))
+	}
+	got := strings.Join(names, " ")
+	if !strings.Contains(got, "[It] spec one=failed") || !strings.Contains(got, "specs=failed") {
+		t.Errorf("report after the interrupt: %s", got)
+	}
+}
