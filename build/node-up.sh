@@ -23,7 +23,7 @@ mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
 install_packages() {
 	local pkgs=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static
-		ethtool iproute2 util-linux mount)
+		ethtool iproute2 util-linux mount qemu-user-static)
 	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io jq libcap2-bin)
 	local missing=()
 	for p in "${pkgs[@]}"; do

@@ -145,10 +145,19 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 	}
 	if err := download(); err != nil {
 		b.log().Info("adding Debian architecture", "arch", debArch, "reason", err.Error())
-		for _, args := range [][]string{{"dpkg", "--add-architecture", debArch}, {"apt-get", "update", "-qq"}} {
-			if err := run(exec.CommandContext(ctx, args[0], args[1:]...)); err != nil {
-				return "", fmt.Errorf("enable Debian architecture %s: %w", debArch, err)
+		if err := run(exec.CommandContext(ctx, "dpkg", "--add-architecture", debArch)); err != nil {
+			return "", fmt.Errorf("enable Debian architecture %s: %w", debArch, err)
+		}
+		// A mirror caught mid-sync fails an update with a hash mismatch: retry.
+		var err error
+		for try := 0; try < 3; try++ {
+			if err = run(exec.CommandContext(ctx, "apt-get", "update", "-qq")); err == nil {
+				break
 			}
+			time.Sleep(5 * time.Second)
+		}
+		if err != nil {
+			return "", fmt.Errorf("update the package lists for %s: %w", debArch, err)
 		}
 		if err := download(); err != nil {
 			return "", fmt.Errorf("download Debian package %s:%s: %w", pkg, debArch, err)

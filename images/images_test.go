@@ -6,12 +6,14 @@ import (
 	"context"
 	"debug/elf"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -126,8 +128,63 @@ func TestBuildPauseAndBusyboxForEveryArch(t *testing.T) {
 				if elfs == 0 {
 					t.Errorf("%s: no binary inside", bt.Image.Name)
 				}
+				runUnderQEMU(t, img, arch, bt.Image.Name)
 			}
 		})
+	}
+}
+
+// qemuUser names Debian's qemu-user-static emulator of each foreign arch.
+var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static"}
+
+// runUnderQEMU runs the image's main binary (busybox echo, pause -v) under
+// qemu-user to prove it executes on its arch; native binaries run as they are.
+func runUnderQEMU(t *testing.T, img interface{ Layers() ([]v1.Layer, error) }, arch Arch, name string) {
+	t.Helper()
+	probe, ok := map[string]struct {
+		file string
+		args []string
+		want string
+	}{
+		"busybox": {"bin/busybox", []string{"echo", "hello from busybox"}, "hello from busybox"},
+		"pause":   {"pause", []string{"-v"}, "pause node-test-pause"},
+	}[name]
+	if !ok {
+		return
+	}
+	file, args, want := []string{probe.file}, probe.args, probe.want
+	ls, _ := img.Layers()
+	rc, err := ls[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	bin := filepath.Join(t.TempDir(), filepath.Base(file[0]))
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("%s: no %s in the image", name, file[0])
+		}
+		if h.Name == file[0] {
+			b, _ := io.ReadAll(tr)
+			if err := os.WriteFile(bin, b, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	argv := append([]string{bin}, args...)
+	if arch.Name != HostArch().Name {
+		emu, err := exec.LookPath(qemuUser[arch.Name])
+		if err != nil {
+			t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static (make node-up installs it)", qemuUser[arch.Name], arch.Name)
+		}
+		argv = append([]string{emu}, argv...)
+	}
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), want) {
+		t.Errorf("%s for %s: %v printed %q, %v; want %q", name, arch.Name, argv, out, err, want)
 	}
 }
 
