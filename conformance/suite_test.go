@@ -20,6 +20,7 @@ import (
 
 	"github.com/node-test/node-test/results"
 	"github.com/node-test/node-test/suites/framework"
+	_ "github.com/node-test/node-test/suites/node"
 )
 
 // reportDir is the framework's --report-dir, taken over so that the report

@@ -121,6 +121,18 @@ func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool))
 			return fmt.Errorf("%w: %s=%q: %v", ErrInvalidConfig, env, v, err)
 		}
 	}
+	// The specs run from another directory (ginkgo starts them beside the
+	// binary): every path they are given must be absolute.
+	for _, p := range []*string{&c.ReportDir, &c.StaticPodDir, &c.BinDir, &c.ImagesDir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrInvalidConfig, *p, err)
+		}
+		*p = abs
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,4 +112,14 @@ func mustMatch(t *testing.T, re, s string) bool {
 		t.Fatal(err)
 	}
 	return ok
+}
+
+func TestConfigMakesPathsAbsolute(t *testing.T) {
+	c, err := parse(t, []string{"--static-pod-dir=manifests", "--report-dir=results"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(c.StaticPodDir) || !filepath.IsAbs(c.ReportDir) || filepath.Base(c.StaticPodDir) != "manifests" {
+		t.Errorf("paths not made absolute: %q %q", c.StaticPodDir, c.ReportDir)
+	}
 }
