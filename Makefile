@@ -33,6 +33,9 @@ e2e: ## run a focused selection of official specs against the local node through
 image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)
 	build/image.sh docker $(ARCH)
 
+image-e2e: ## run the image as documented (docker run --privileged -v /:/rootfs ...) against the local node
+	build/image-e2e.sh
+
 image-oci: ## build the amd64, arm and arm64 images and their index without a daemon into _output/oci/
 	build/image.sh oci
 
@@ -45,4 +48,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e image image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e image image-e2e image-oci bench verify clean

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The documented use, for real: the node-test image of this machine's arch,
+# run with docker run --privileged --net=host -v /:/rootfs against the local
+# node's kubelet, the static pod dir mounted at the same path, the results in
+# a host directory. Needs the node up with Docker: make node-up WITH_DOCKER=1.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+
+IMAGE=${IMAGE:-node-test/node-test}
+RESULTS=$OUT/image-results
+FOCUS=${FOCUS:-'\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address|MirrorPod when a static pod.s manifest is written in the static pod directory should create'}
+
+"$ROOT/build/image.sh" docker "$HOST_ARCH"
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+echo "==> docker run --privileged --net=host -v /:/rootfs -v $STATIC_POD_DIR:$STATIC_POD_DIR -v $RESULTS:/var/result $IMAGE:$HOST_ARCH"
+docker run --rm --privileged --net=host -v /:/rootfs \
+	-v "$STATIC_POD_DIR:$STATIC_POD_DIR" -v "$RESULTS:/var/result" \
+	-e FOCUS="$FOCUS" -e PARALLELISM=3 "$IMAGE:$HOST_ARCH"
+python3 - "$RESULTS/junit_01.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+specs = [c for c in cases if c.get("name", "").startswith("[It]")]
+checks = [c for c in cases if c.get("classname") == "node-test system verification"]
+bad = [c.get("name") for c in cases if c.find("failure") is not None or c.find("error") is not None]
+print(f"image e2e: {len(specs)} specs, {len(checks)} host checks, {len(bad)} failed, junit {sys.argv[1]}")
+if len(specs) < 3 or not checks or bad:
+    sys.exit(f"image e2e: want 3 passing specs and the host checks: failed {bad}")
+PY
