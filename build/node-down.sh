@@ -15,7 +15,10 @@ if running containerd; then
 	[[ -x $OUT/bin/crictl ]] && crictl[0]=$OUT/bin/crictl
 	if running dockerd; then
 		ids=$(docker ps -aq)
-		[[ -z $ids ]] || docker rm -f $ids >/dev/null && echo "removed docker containers"
+		if [[ -n $ids ]]; then
+			docker rm -f $ids >/dev/null
+			echo "removed $(wc -w <<<"$ids") docker container(s)"
+		fi
 	fi
 	pods=$("${crictl[@]}" pods -q 2>/dev/null || true)
 	if [[ -n $pods ]]; then
