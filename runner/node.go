@@ -75,6 +75,13 @@ func WaitForNode(ctx context.Context, c kubernetes.Interface, name string, timeo
 			last = fmt.Sprintf("node %s registered but not Ready: %s", node.Name, why)
 			return false, nil
 		}
+		// The store outlives runs: a Node that was Ready then stays Ready with
+		// no kubelet behind it. Only a lease renewed since this wait began
+		// shows a kubelet talking to this control plane.
+		if renewed, why := leaseRenewedSince(ctx, c, node.Name, start); !renewed {
+			last = fmt.Sprintf("node %s is Ready in the store, but %s", node.Name, why)
+			return false, nil
+		}
 		return true, nil
 	})
 	if err != nil {
@@ -87,6 +94,19 @@ func WaitForNode(ctx context.Context, c kubernetes.Interface, name string, timeo
 	}
 	logger.Info("node ready", "node", name, "took", time.Since(start).Round(time.Millisecond))
 	return name, nil
+}
+
+// leaseRenewedSince reports whether the node's kubelet renewed its lease
+// (every 10 s by default) after t.
+func leaseRenewedSince(ctx context.Context, c kubernetes.Interface, node string, t time.Time) (bool, string) {
+	lease, err := c.CoordinationV1().Leases(v1.NamespaceNodeLease).Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return false, fmt.Sprintf("its lease cannot be read: %v", err)
+	}
+	if rt := lease.Spec.RenewTime; rt == nil || rt.Time.Before(t.Add(-time.Second)) {
+		return false, "its kubelet has not renewed its lease since the control plane started"
+	}
+	return true, ""
 }
 
 func nodeReady(n *v1.Node) (bool, string) {

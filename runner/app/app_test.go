@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/node-test/node-test/results"
 )
@@ -101,5 +102,31 @@ func TestKubernetesVersionIsTheOneGoModPins(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "\tk8s.io/kubernetes "+KubernetesVersion+"\n") {
 		t.Errorf("go.mod does not require k8s.io/kubernetes %s: update KubernetesVersion", KubernetesVersion)
+	}
+}
+
+// TestIntegrationRunWhenTheNodeNeverBecomesReady runs against the local node
+// with the control plane on a port its kubelet does not use: the Node never
+// shows a live kubelet, the run stops with exit code 2 and a JUnit saying
+// what to check.
+func TestIntegrationRunWhenTheNodeNeverBecomesReady(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node (make node-up)")
+	}
+	dir := t.TempDir()
+	start := time.Now()
+	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", fakeBinDir(t),
+		"--api-address", "127.0.0.1:0", "--secure-port", "0", "--node-timeout", "20s")
+	if code != ExitSetup {
+		t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+	}
+	if took := time.Since(start); took > 2*time.Minute {
+		t.Errorf("the run took %s: the node timeout was 20s", took)
+	}
+	msg := setupFailure(t, dir, "wait for node")
+	for _, want := range []string{"node not ready after 20s", "kubeconfig's server is http://localhost:8080", "--cloud-provider"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the JUnit's wait-for-node failure %q does not say %q", msg, want)
+		}
 	}
 }
