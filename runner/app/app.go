@@ -13,6 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/validate"
 )
 
 // Streams are the standard streams of a command.
@@ -20,15 +23,6 @@ type Streams struct {
 	In       io.Reader
 	Out, Err io.Writer
 }
-
-// ExitError carries the exit code an error must produce.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
 
 // Exit codes of every node-test command.
 const (
@@ -49,15 +43,15 @@ func Main() int {
 	return exitCode(err, streams.Err)
 }
 
-// exitCode is the one place errors become exit codes: an ExitError carries
-// its own; any other error is a setup error.
+// exitCode is the one place errors become exit codes: failed specs or
+// checks are failures; any other error is a setup error.
 func exitCode(err error, w io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
 	fmt.Fprintf(w, "node-test: %v\n", err)
-	if ee, ok := errors.AsType[*ExitError](err); ok {
-		return ee.Code
+	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, validate.ErrChecksFailed) {
+		return ExitFailures
 	}
 	return ExitSetup
 }

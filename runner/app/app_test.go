@@ -3,6 +3,9 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 	"time"
 
 	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/validate"
 )
 
 // run runs node-test in process and returns its exit code and output.
@@ -127,6 +132,20 @@ func TestIntegrationRunWhenTheNodeNeverBecomesReady(t *testing.T) {
 	for _, want := range []string{"node not ready after 20s", "kubeconfig's server is http://localhost:8080", "--cloud-provider"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the JUnit's wait-for-node failure %q does not say %q", msg, want)
+		}
+	}
+}
+
+func TestExitCodePolicy(t *testing.T) {
+	for err, want := range map[error]int{
+		nil: ExitOK,
+		fmt.Errorf("specs: 3 of 27 specs failed: %w", runner.ErrSpecsFailed):          ExitFailures,
+		fmt.Errorf("validate: %w", validate.ErrChecksFailed):                          ExitFailures,
+		fmt.Errorf("wait for node: %w", runner.ErrNodeNotReady):                       ExitSetup,
+		errors.Join(errors.New("stop control plane: timeout"), runner.ErrSpecsFailed): ExitFailures,
+	} {
+		if got := exitCode(err, io.Discard); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
 	}
 }

@@ -39,11 +39,7 @@ func newRunCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 			if err := completeAndValidate(c, cfg); err != nil {
 				return err
 			}
-			err := runner.Run(c.Context(), cfg, logger, streams.Out, runner.Phases())
-			if errors.Is(err, runner.ErrSpecsFailed) {
-				return &ExitError{Code: ExitFailures, Err: err}
-			}
-			return err
+			return runner.Run(c.Context(), cfg, logger, streams.Out, runner.Phases())
 		},
 	}
 	cfg.AddFlags(cmd.Flags())

@@ -53,10 +53,7 @@ func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 					return fmt.Errorf("write the validation summary: %w", err)
 				}
 			}
-			if err := validate.Failed(checks); err != nil {
-				return &ExitError{Code: ExitFailures, Err: err}
-			}
-			return nil
+			return validate.Failed(checks)
 		},
 	}
 	cmd.Flags().StringVar(&rootfs, "rootfs", rootfs, "where the host's / is mounted: /rootfs in the container, / on the host")
