@@ -13,6 +13,10 @@ var NodeContext struct {
 	// StaticPodDir is the kubelet's static pod directory, reachable at the
 	// same path from where the specs run.
 	StaticPodDir string
+	// RuntimeHandler is the CRI runtime handler node-test's own specs run
+	// their pods with, through a RuntimeClass; empty for the node's
+	// default handler.
+	RuntimeHandler string
 }
 
 // RegisterNodeFlags registers the node flags of the conformance binary on fs
@@ -24,4 +28,7 @@ func RegisterNodeFlags(fs *flag.FlagSet) {
 		"Environment variables set for the specs, as key=value pairs: env1=val1,env2=val2.")
 	fs.StringVar(&NodeContext.StaticPodDir, "static-pod-dir", "",
 		"The kubelet's static pod directory ($CONFIG_DIR), mounted at the same path where the specs run.")
+	fs.StringVar(&NodeContext.RuntimeHandler, "runtime-handler", "",
+		"The CRI runtime handler node-test's own specs run their pods with, through a RuntimeClass node-test creates "+
+			"(default: the runtime's default handler). The official specs always use the default handler.")
 }

@@ -51,13 +51,9 @@ func SetupNode(ctx context.Context) error {
 	if tc.NodeName != "" {
 		return nil
 	}
-	config, err := e2eframework.LoadConfig()
+	c, err := NewClient()
 	if err != nil {
-		return fmt.Errorf("load client config: %w", err)
-	}
-	c, err := clientset.NewForConfig(config)
-	if err != nil {
-		return fmt.Errorf("create client: %w", err)
+		return err
 	}
 	nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -68,4 +64,17 @@ func SetupNode(ctx context.Context) error {
 	}
 	tc.NodeName = nodes.Items[0].Name
 	return nil
+}
+
+// NewClient returns a client of the API server the specs run against.
+func NewClient() (clientset.Interface, error) {
+	config, err := e2eframework.LoadConfig()
+	if err != nil {
+		return nil, fmt.Errorf("load client config: %w", err)
+	}
+	c, err := clientset.NewForConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("create client: %w", err)
+	}
+	return c, nil
 }

@@ -122,7 +122,7 @@ var _ = e2eframework.SIGDescribe("node")("MirrorPod", e2eframework.WithNodeConfo
 			Expect(pod.Status.ContainerStatuses[0].ContainerID).NotTo(Equal(old.Status.ContainerStatuses[0].ContainerID))
 
 			By("checking that the mirror pod stays running")
-			failUnless(e2eframework.Gomega().Consistently(ctx, func(ctx context.Context) error {
+			framework.FailUnless(e2eframework.Gomega().Consistently(ctx, func(ctx context.Context) error {
 				_, err := sp.running(ctx, old.UID)
 				return err
 			}).WithTimeout(10*time.Second).WithPolling(time.Second).Should(Succeed()), "the static pod written back did not stay running")
@@ -134,7 +134,7 @@ var _ = e2eframework.SIGDescribe("node")("MirrorPod", e2eframework.WithNodeConfo
 		BeforeEach(func(ctx SpecContext) {
 			sp = startStaticPod(ctx, f.ClientSet, dir, f.Namespace.Name, "static-graceful", gracefulSpec())
 			By("waiting for the container to be ready: its SIGTERM handler is set")
-			failUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
+			framework.FailUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
 				pod, err := sp.running(ctx, "")
 				if err != nil {
 					return err
@@ -264,7 +264,7 @@ func (sp *staticPodTest) waitRunning(ctx context.Context, oldUID types.UID, mess
 func (sp *staticPodTest) waitRunningWithin(ctx context.Context, oldUID types.UID, timeout time.Duration, message string) *v1.Pod {
 	GinkgoHelper()
 	var pod *v1.Pod
-	failUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) (err error) {
+	framework.FailUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) (err error) {
 		pod, err = sp.running(ctx, oldUID)
 		return err
 	}).WithTimeout(timeout).WithPolling(mirrorPodPoll).Should(Succeed()), message)
@@ -276,7 +276,7 @@ func (sp *staticPodTest) waitRunningWithin(ctx context.Context, oldUID types.UID
 func (sp *staticPodTest) waitGone(ctx context.Context, timeout time.Duration, message string) {
 	GinkgoHelper()
 	By(fmt.Sprintf("waiting for the mirror pod %s to go", sp.mirror))
-	failUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
+	framework.FailUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
 		pod, err := sp.c.CoreV1().Pods(sp.pod.Pod.Namespace).Get(ctx, sp.mirror, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
@@ -296,7 +296,7 @@ func (sp *staticPodTest) waitGone(ctx context.Context, timeout time.Duration, me
 func (sp *staticPodTest) expectStays(ctx context.Context, uid types.UID, message string) {
 	GinkgoHelper()
 	By("checking that the mirror pod stays while the container handles SIGTERM")
-	failUnless(e2eframework.Gomega().Consistently(ctx, func(ctx context.Context) error {
+	framework.FailUnless(e2eframework.Gomega().Consistently(ctx, func(ctx context.Context) error {
 		pod, err := sp.c.CoreV1().Pods(sp.pod.Pod.Namespace).Get(ctx, sp.mirror, metav1.GetOptions{})
 		if err != nil {
 			return fmt.Errorf("get mirror pod: %w", err)
@@ -370,16 +370,6 @@ func gracefulSpec() v1.PodSpec {
 		}},
 		Volumes: []v1.Volume{{Name: "ready", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}},
 	})
-}
-
-// failUnless fails the spec when err, from an assertion of
-// e2eframework.Gomega(), is set: with message, the behaviour that broke,
-// first, so that the report's one-line summary names it.
-func failUnless(err error, message string) {
-	GinkgoHelper()
-	if err != nil {
-		Fail(message + "\n" + err.Error())
-	}
 }
 
 // restricted returns spec made to fit the restricted pod security level.

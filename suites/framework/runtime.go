@@ -1,0 +1,60 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+
+	v1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
+)
+
+// RuntimeClassName is the name of the RuntimeClass node-test creates for
+// the runtime handler given with --runtime-handler, if any.
+func RuntimeClassName() string {
+	if NodeContext.RuntimeHandler == "" {
+		return ""
+	}
+	return "node-test-" + NodeContext.RuntimeHandler
+}
+
+// UseRuntimeHandler makes the pod run with the runtime handler under test,
+// if --runtime-handler was given, and returns it. node-test's own specs
+// call it on every pod they certify the node with; the pods that observe
+// the node from the side run with the node's default handler.
+func UseRuntimeHandler(pod *v1.Pod) *v1.Pod {
+	if name := RuntimeClassName(); name != "" {
+		pod.Spec.RuntimeClassName = &name
+	}
+	return pod
+}
+
+// CreateRuntimeClass creates the RuntimeClass of the runtime handler under
+// test, if any. It is there already if an interrupted run left it.
+func CreateRuntimeClass(ctx context.Context, c clientset.Interface) error {
+	name := RuntimeClassName()
+	if name == "" {
+		return nil
+	}
+	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Handler: NodeContext.RuntimeHandler}
+	_, err := c.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create RuntimeClass %s for runtime handler %s: %w", name, NodeContext.RuntimeHandler, err)
+	}
+	return nil
+}
+
+// DeleteRuntimeClass deletes the RuntimeClass CreateRuntimeClass created.
+func DeleteRuntimeClass(ctx context.Context, c clientset.Interface) error {
+	name := RuntimeClassName()
+	if name == "" {
+		return nil
+	}
+	err := c.NodeV1().RuntimeClasses().Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete RuntimeClass %s: %w", name, err)
+	}
+	return nil
+}
