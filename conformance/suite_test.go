@@ -19,6 +19,7 @@ import (
 	_ "k8s.io/kubernetes/test/e2e/framework/node/init"
 
 	"github.com/node-test/node-test/results"
+	_ "github.com/node-test/node-test/suites/container"
 	"github.com/node-test/node-test/suites/framework"
 	_ "github.com/node-test/node-test/suites/node"
 )
@@ -57,10 +58,19 @@ func TestConformance(t *testing.T) {
 }
 
 var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
+	c, err := framework.NewClient()
+	Expect(err).NotTo(HaveOccurred())
+	Expect(framework.CreateRuntimeClass(ctx, c)).To(Succeed())
 	return nil
 }, func(ctx context.Context, _ []byte) {
 	Expect(framework.SetupNode(ctx)).To(Succeed(), "set up the test context for the node")
 	e2eframework.Logf("node under test: %s", e2eframework.TestContext.NodeName)
+})
+
+var _ = SynchronizedAfterSuite(func() {}, func(ctx context.Context) {
+	c, err := framework.NewClient()
+	Expect(err).NotTo(HaveOccurred())
+	Expect(framework.DeleteRuntimeClass(ctx, c)).To(Succeed())
 })
 
 var _ = ReportAfterSuite("node-test JUnit report", func(report Report) {
