@@ -23,8 +23,8 @@ mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
 install_packages() {
 	local pkgs=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static
-		ethtool iproute2 util-linux mount qemu-user-static)
-	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io jq libcap2-bin)
+		ethtool iproute2 util-linux mount qemu-user-static jq libcap2-bin)
+	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io)
 	local missing=()
 	for p in "${pkgs[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -59,6 +59,13 @@ state = "/run/containerd"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+    # A handler that ignores what pods ask (build/misconfigured-runc): the
+    # tests prove with it that node-test's own specs fail on a broken node.
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.misconfigured]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.misconfigured.options]
+        BinaryName = "$ROOT/build/misconfigured-runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"

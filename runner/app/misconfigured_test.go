@@ -1,0 +1,77 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/node-test/node-test/results"
+)
+
+// misconfiguredSamples are, for each area of node-test's own specs, a spec
+// and what its failure must say on the local node run with its
+// "misconfigured" runtime handler (build/misconfigured-runc: no
+// no_new_privs, no seccomp, every capability, no limits, nothing read-only,
+// SIGKILL for SIGTERM) and a static pod directory the kubelet does not
+// watch.
+var misconfiguredSamples = map[string]string{
+	"PodSecurity should run a pod of the restricted level":                                        "the container can gain privileges",
+	"ContainerSecurityContext should give a container that drops ALL and adds NET_ADMIN":          "is not exactly the capabilities the pod adds",
+	"ContainerResources should set the container's memory limit":                                  "cgroup memory limit is not its 64Mi memory limit",
+	"ContainerView should mount a read-only root filesystem":                                      "writable, not read-only",
+	"PodLifecycle should stop the containers' processes on the host":                              "before its SIGTERM handler could run",
+	"SidecarContainers should stop the main containers before the restartable init":               "SIGTERM handler did not run",
+	"MirrorPod when a static pod's manifest is written in the static pod directory should create": "the directory the kubelet watches",
+	"KubeletEndpoints should serve on /configz":                                                   "staticPodPath is not the static pod directory",
+}
+
+// TestIntegrationOwnSpecsFailOnAMisconfiguredNode proves that each area of
+// node-test's own specs fails, naming the broken behaviour, on a node that
+// gets it wrong: the local node's misconfigured runtime handler, and a
+// static pod directory that is not the kubelet's.
+func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node (make node-up) and the test binaries (make build)")
+	}
+	bin, err := filepath.Abs("../../_output/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(bin, "conformance.test")); err != nil {
+		t.Fatalf("the test binaries are not built: make build: %v", err)
+	}
+	var focus []string
+	for name := range misconfiguredSamples {
+		focus = append(focus, regexp.QuoteMeta(name))
+	}
+	dir := t.TempDir()
+	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
+		"--static-pod-dir", t.TempDir(), "--parallelism", "4",
+		"--focus", strings.Join(focus, "|"), "--test-args", "--runtime-handler=misconfigured")
+	if code != ExitFailures {
+		t.Fatalf("exit code %d, want %d (spec failures):\n%s", code, ExitFailures, out)
+	}
+	r, err := results.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range misconfiguredSamples {
+		var found *results.Case
+		for _, c := range r.Cases() {
+			if strings.Contains(c.Name, name) {
+				found = &c
+				break
+			}
+		}
+		switch {
+		case found == nil:
+			t.Errorf("no spec %q ran", name)
+		case found.Status != results.StatusFailed:
+			t.Errorf("spec %q %s on the misconfigured node", name, found.Status)
+		case !strings.Contains(found.Message, want):
+			t.Errorf("spec %q failed without saying %q:\n%s", name, want, found.Message)
+		}
+	}
+}
