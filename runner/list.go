@@ -8,14 +8,43 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// ListSpecs returns the full text of every spec the configuration selects,
-// from a Ginkgo dry run of the conformance binary.
-func ListSpecs(ctx context.Context, cfg *Config) ([]string, error) {
+// Spec is one spec a selection runs.
+type Spec struct {
+	// Area is the text of its top-level container: "[sig-node] MirrorPod".
+	Area string
+	// Text is its full text, as FOCUS and SKIP match it.
+	Text string
+}
+
+// AreaCount is how many selected specs an area has.
+type AreaCount struct {
+	Area  string
+	Count int
+}
+
+// CountByArea counts specs per area, by area name.
+func CountByArea(specs []Spec) []AreaCount {
+	counts := map[string]int{}
+	for _, s := range specs {
+		counts[s.Area]++
+	}
+	var out []AreaCount
+	for area, n := range counts {
+		out = append(out, AreaCount{Area: area, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Area < out[j].Area })
+	return out
+}
+
+// ListSpecs returns every spec the configuration selects, from a Ginkgo dry
+// run of the conformance binary.
+func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	dir, err := os.MkdirTemp("", "node-test-list-")
 	if err != nil {
 		return nil, err
@@ -42,11 +71,15 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]string, error) {
 	if err := json.Unmarshal(b, &reports); err != nil {
 		return nil, fmt.Errorf("parse dry-run report: %w", err)
 	}
-	var specs []string
+	var specs []Spec
 	for _, r := range reports {
 		for _, s := range r.SpecReports {
 			if s.LeafNodeType == types.NodeTypeIt && s.State == types.SpecStatePassed {
-				specs = append(specs, s.FullText())
+				spec := Spec{Text: s.FullText()}
+				if len(s.ContainerHierarchyTexts) > 0 {
+					spec.Area = s.ContainerHierarchyTexts[0]
+				}
+				specs = append(specs, spec)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,21 @@ func TestInterruptedSpecsLeaveAReportAndTeardownRuns(t *testing.T) {
 	got := strings.Join(names, " ")
 	if !strings.Contains(got, "[It] spec one=failed") || !strings.Contains(got, "specs=failed") {
 		t.Errorf("report after the interrupt: %s", got)
+	}
+}
+
+func TestCountByArea(t *testing.T) {
+	specs := []Spec{
+		{Area: "[sig-node] Pods", Text: "[sig-node] Pods should get a host IP"},
+		{Area: "[sig-node] MirrorPod", Text: "[sig-node] MirrorPod should create a mirror pod"},
+		{Area: "[sig-node] Pods", Text: "[sig-node] Pods should be updated"},
+	}
+	got := CountByArea(specs)
+	want := []AreaCount{{"[sig-node] MirrorPod", 1}, {"[sig-node] Pods", 2}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CountByArea = %v, want %v", got, want)
+	}
+	if got := CountByArea(nil); len(got) != 0 {
+		t.Errorf("CountByArea(nil) = %v", got)
 	}
 }
