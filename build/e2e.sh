@@ -19,13 +19,13 @@ E2E_FOCUS+='|\[sig-node\] Container Runtime blackbox test on terminated containe
 E2E_FOCUS+='|\[sig-storage\] EmptyDir volumes should support \((root|non-root),0644,(default|tmpfs)\)'
 E2E_FOCUS+='|\[sig-storage\] (ConfigMap|Secrets) should be consumable from pods in volume \[NodeConformance\] \[Conformance\]'
 E2E_FOCUS+='|\[sig-storage\] Downward API volume should provide podname only'
-# node-test's own specs: static pods through the kubelet's static pod dir.
-E2E_FOCUS+='|\[sig-node\] MirrorPod'
+# node-test's own specs, every area.
+E2E_FOCUS+='|\[sig-node\] (MirrorPod|PodLifecycle|SidecarContainers|KubeletEndpoints|PodSecurity|ContainerSecurityContext|ContainerResources|ContainerView) '
 export FOCUS=${FOCUS:-$E2E_FOCUS}
 export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
 export PARALLELISM=${PARALLELISM:-4}
 export REPORT_PATH=${REPORT_PATH:-$OUT/results}
-MIN_SPECS=${MIN_SPECS:-30}
+MIN_SPECS=${MIN_SPECS:-55}
 
 "$ROOT/build/build.sh" all
 n=$("$OUT/bin/node-test" list --bin-dir "$OUT/bin" | tail -n 1 | awk '{print $1}')
