@@ -18,6 +18,9 @@ type Arch struct {
 	GOARCH, GOARM string
 	// Debian is the Debian architecture whose packages provide files.
 	Debian string
+	// GNU is the GNU triplet of Debian's compilers for it, the prefix of
+	// e.g. arm-linux-gnueabihf-gcc.
+	GNU string
 	// Variant is the OCI platform variant ("v7" for arm).
 	Variant string
 	// ELFMachine is the e_machine value every binary of the arch carries.
@@ -26,9 +29,9 @@ type Arch struct {
 
 // Arches lists every architecture node-test builds for.
 var Arches = []Arch{
-	{Name: "amd64", GOARCH: "amd64", Debian: "amd64", ELFMachine: 62},
-	{Name: "arm", GOARCH: "arm", GOARM: "7", Debian: "armhf", Variant: "v7", ELFMachine: 40},
-	{Name: "arm64", GOARCH: "arm64", Debian: "arm64", Variant: "v8", ELFMachine: 183},
+	{Name: "amd64", GOARCH: "amd64", Debian: "amd64", GNU: "x86_64-linux-gnu", ELFMachine: 62},
+	{Name: "arm", GOARCH: "arm", GOARM: "7", Debian: "armhf", GNU: "arm-linux-gnueabihf", Variant: "v7", ELFMachine: 40},
+	{Name: "arm64", GOARCH: "arm64", Debian: "arm64", GNU: "aarch64-linux-gnu", Variant: "v8", ELFMachine: 183},
 }
 
 // LookupArch returns the Arch called name ("amd64", "arm", "arm64"; "armhf"

@@ -26,7 +26,9 @@ type Builder struct {
 	ModuleDir string
 	// OutDir receives <arch>/<name>.tar.
 	OutDir string
-	// CacheDir keeps downloaded Debian packages and compiled binaries.
+	// CacheDir keeps downloaded Debian packages, unpacked Debian source
+	// packages (and the private apt configuration that fetches them), and
+	// compiled binaries.
 	CacheDir string
 	// Logger receives progress; nil discards it.
 	Logger *slog.Logger
@@ -148,15 +150,7 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 		if err := run(exec.CommandContext(ctx, "dpkg", "--add-architecture", debArch)); err != nil {
 			return "", fmt.Errorf("enable Debian architecture %s: %w", debArch, err)
 		}
-		// A mirror caught mid-sync fails an update with a hash mismatch: retry.
-		var err error
-		for try := 0; try < 3; try++ {
-			if err = run(exec.CommandContext(ctx, "apt-get", "update", "-qq")); err == nil {
-				break
-			}
-			time.Sleep(5 * time.Second)
-		}
-		if err != nil {
+		if err := aptUpdate(ctx); err != nil {
 			return "", fmt.Errorf("update the package lists for %s: %w", debArch, err)
 		}
 		if err := download(); err != nil {
@@ -174,6 +168,138 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 		return "", fmt.Errorf("extract %s: %w", debs[len(debs)-1], err)
 	}
 	return dir, os.WriteFile(filepath.Join(dir, ".done"), nil, 0o644)
+}
+
+// debSource is an unpacked Debian source package.
+type debSource struct {
+	// Dir holds the source tree, Debian's patches applied.
+	Dir string
+	// Version is the package version, e.g. 1:1.35.0-4+deb12u1.
+	Version string
+	// Timestamp is the date of its latest changelog entry, in seconds since
+	// the epoch: the SOURCE_DATE_EPOCH Debian builds it with.
+	Timestamp string
+}
+
+// debianSource unpacks the Debian source package pkg of the build machine's
+// Debian release, cached under CacheDir. It is fetched through a private apt
+// configuration, also under CacheDir, holding one deb-src line for each
+// Debian archive the machine's apt sources name: the machine's own apt
+// configuration is left alone.
+func (b *Builder) debianSource(ctx context.Context, pkg string) (debSource, error) {
+	top, err := filepath.Abs(filepath.Join(b.CacheDir, "src", pkg))
+	if err != nil {
+		return debSource{}, err
+	}
+	tree := filepath.Join(top, "tree")
+	if _, err := os.Stat(filepath.Join(top, ".done")); err != nil {
+		opts, err := b.aptSources(ctx)
+		if err != nil {
+			return debSource{}, err
+		}
+		dl := filepath.Join(top, "download")
+		for _, d := range []string{dl, tree} {
+			if err := os.RemoveAll(d); err != nil {
+				return debSource{}, err
+			}
+		}
+		if err := os.MkdirAll(dl, 0o755); err != nil {
+			return debSource{}, err
+		}
+		cmd := exec.CommandContext(ctx, "apt-get", append(opts, "source", "--download-only", pkg)...)
+		cmd.Dir = dl
+		if err := run(cmd); err != nil {
+			return debSource{}, fmt.Errorf("download Debian source package %s: %w", pkg, err)
+		}
+		dscs, _ := filepath.Glob(filepath.Join(dl, pkg+"_*.dsc"))
+		if len(dscs) != 1 {
+			return debSource{}, fmt.Errorf("download Debian source package %s: want one .dsc in %s, found %d", pkg, dl, len(dscs))
+		}
+		if err := run(exec.CommandContext(ctx, "dpkg-source", "-x", dscs[0], tree)); err != nil {
+			return debSource{}, fmt.Errorf("unpack %s: %w", dscs[0], err)
+		}
+		if err := os.WriteFile(filepath.Join(top, ".done"), nil, 0o644); err != nil {
+			return debSource{}, err
+		}
+	}
+	out, err := exec.CommandContext(ctx, "dpkg-parsechangelog", "-l", filepath.Join(tree, "debian/changelog")).Output()
+	if err != nil {
+		return debSource{}, fmt.Errorf("read the changelog of %s: %w", pkg, err)
+	}
+	src := debSource{Dir: tree}
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "Version: "); ok {
+			src.Version = v
+		}
+		if v, ok := strings.CutPrefix(l, "Timestamp: "); ok {
+			src.Timestamp = v
+		}
+	}
+	if src.Version == "" || src.Timestamp == "" {
+		return debSource{}, fmt.Errorf("read the changelog of %s: no Version or Timestamp in %q", pkg, out)
+	}
+	return src, nil
+}
+
+// aptSources writes the private apt configuration debianSource uses, updates
+// its package lists, and returns the apt-get options that select it.
+func (b *Builder) aptSources(ctx context.Context) ([]string, error) {
+	// apt takes relative paths as relative to its own directories.
+	dir, err := filepath.Abs(filepath.Join(b.CacheDir, "src", "apt"))
+	if err != nil {
+		return nil, err
+	}
+	// The Debian archives the machine's apt uses, as "URI release component".
+	out, err := exec.CommandContext(ctx, "apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)",
+		"Origin: Debian", "Identifier: Packages").Output()
+	if err != nil {
+		return nil, fmt.Errorf("list the machine's Debian archives: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, "deb-src "+l)
+		}
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("list the machine's Debian archives: apt's sources name none")
+	}
+	slices.Sort(lines)
+	lines = slices.Compact(lines)
+	for _, d := range []string{"sources.list.d", "lists/partial", "cache/archives/partial"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	list := filepath.Join(dir, "sources.list")
+	if err := os.WriteFile(list, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	opts := []string{
+		"-o", "Dir::Etc::SourceList=" + list,
+		"-o", "Dir::Etc::SourceParts=" + filepath.Join(dir, "sources.list.d"),
+		"-o", "Dir::State::Lists=" + filepath.Join(dir, "lists"),
+		"-o", "Dir::Cache=" + filepath.Join(dir, "cache"),
+		// The cache is root's: apt's unprivileged download user could not write it.
+		"-o", "APT::Sandbox::User=root",
+	}
+	if err := aptUpdate(ctx, opts...); err != nil {
+		return nil, fmt.Errorf("update the source package lists: %w", err)
+	}
+	return opts, nil
+}
+
+// aptUpdate runs apt-get update with the apt options opts.
+func aptUpdate(ctx context.Context, opts ...string) error {
+	// A mirror caught mid-sync fails an update with a hash mismatch: retry.
+	var err error
+	for try := 0; try < 3; try++ {
+		if err = run(exec.CommandContext(ctx, "apt-get", append(opts, "update", "-qq")...)); err == nil {
+			return nil
+		}
+		time.Sleep(5 * time.Second)
+	}
+	return err
 }
 
 func run(cmd *exec.Cmd) error {

@@ -2,10 +2,7 @@ package images
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -106,14 +103,15 @@ const (
 	group  = "root:x:0:\nnogroup:x:65534:\n"
 )
 
-// busyboxRootfs is Debian's static busybox of arch with one symlink per
-// applet, and Debian's static bash as /bin/sh and /bin/bash: Debian 12's
-// busybox ash drops environment variables whose names are not shell names
-// (the specs' envFrom keys such as data-1) from the commands it runs, and
-// probe specs run /bin/bash. The applet list comes from running the build
-// machine's own busybox of the same Debian release.
+// busyboxRootfs is busybox built from Debian's source for arch (see
+// Builder.busybox) with one symlink per applet, /bin/sh among them: specs
+// expect ash's messages (the read-only rootfs spec reads "/bin/sh: can't
+// create /file: Read-only file system"), and its ash passes environment
+// variables whose names are not shell names, such as the envFrom key data-1,
+// on to the commands it runs. /bin/bash is Debian's static bash, which probe
+// specs run.
 func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) {
-	dir, err := b.debian(ctx, "busybox-static", arch.Debian)
+	bb, err := b.busybox(ctx, arch)
 	if err != nil {
 		return nil, err
 	}
@@ -121,27 +119,18 @@ func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) 
 	if err != nil {
 		return nil, err
 	}
-	hostDir, err := b.debian(ctx, "busybox-static", HostArch().Debian)
-	if err != nil {
-		return nil, err
-	}
-	list, err := exec.CommandContext(ctx, filepath.Join(hostDir, "bin/busybox"), "--list").Output()
-	if err != nil {
-		return nil, fmt.Errorf("list busybox applets: %w", err)
-	}
 	fs := newRootfs()
-	if err := fs.copyFile("bin/busybox", 0o755, filepath.Join(dir, "bin/busybox")); err != nil {
+	if err := fs.copyFile("bin/busybox", 0o755, bb.Binary); err != nil {
 		return nil, err
 	}
-	for _, applet := range strings.Fields(string(list)) {
-		if applet != "busybox" && applet != "sh" {
+	for _, applet := range bb.Applets {
+		if applet != "busybox" {
 			fs.symlink("bin/"+applet, "busybox")
 		}
 	}
 	if err := fs.copyFile("bin/bash", 0o755, filepath.Join(bashDir, "bin/bash-static")); err != nil {
 		return nil, err
 	}
-	fs.symlink("bin/sh", "bash")
 	fs.file("etc/passwd", 0o644, []byte(passwd))
 	fs.file("etc/group", 0o644, []byte(group))
 	fs.dir("tmp", 0o1777)

@@ -1,0 +1,165 @@
+package images
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// TestBusyboxShellIsAsh builds the busybox image for every arch and runs its
+// /bin/sh (natively, or under qemu-user for a foreign arch) as the specs do.
+// It must be busybox ash that passes environment variables whose names are
+// not shell names on to the commands it runs (the ConfigMap and Secret envFrom
+// specs read data-1 from `sh -c env`), and that reports a write to a read-only
+// filesystem in ash's words (the read-only rootfs spec).
+func TestBusyboxShellIsAsh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds images: needs Go, apt and Debian's compilers")
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		t.Skip("needs a Debian machine (apt-get)")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	module := filepath.Dir(filepath.Dir(file))
+	b := &Builder{ModuleDir: module, OutDir: t.TempDir(), CacheDir: filepath.Join(module, "_output", "images", ".cache")}
+	imgs, err := Lookup("busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range Arches {
+		t.Run(arch.Name, func(t *testing.T) {
+			built, err := b.Build(context.Background(), arch, imgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := layerFiles(t, built[0].Path)
+			if sh := files["bin/sh"]; sh == nil || sh.Typeflag != tar.TypeSymlink || sh.Linkname != "busybox" {
+				t.Fatalf("/bin/sh must be a symlink to busybox: %+v", sh)
+			}
+			bash := files["bin/bash"]
+			if bash == nil || bash.Typeflag != tar.TypeReg || bytes.Equal(bash.data, files["bin/busybox"].data) {
+				t.Errorf("/bin/bash must be bash, a binary of its own")
+			}
+			busybox := filepath.Join(t.TempDir(), "busybox")
+			if err := os.WriteFile(busybox, files["bin/busybox"].data, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			sh := binShCommand(t, arch, busybox)
+
+			t.Run("passes variables that are not shell names", func(t *testing.T) {
+				cmd := sh("-c", "env")
+				cmd.Env = []string{"PATH=/bin", "data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"}
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+				}
+				lines := strings.Split(string(out), "\n")
+				for _, want := range []string{"data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"} {
+					if !slices.Contains(lines, want) {
+						t.Errorf("env 'data-1=value-1' /bin/sh -c env printed %q, want a line %q", out, want)
+					}
+				}
+				t.Logf("env 'data-1=value-1' /bin/sh -c env: %q", out)
+			})
+
+			t.Run("reports a read-only filesystem in ash's words", func(t *testing.T) {
+				dir := t.TempDir()
+				target := filepath.Join(dir, "file")
+				inner := sh("-c", "echo > "+target)
+				// A user and mount namespace of its own, where dir is
+				// mounted read-only: nothing propagates back from such a
+				// namespace, and the test needs no root.
+				script := `mount -o bind,ro "$0" "$0" && exec -a "$1" "$2" "${@:3}"`
+				cmd := exec.Command("/bin/bash", append([]string{"-c", script, dir, inner.Args[0], inner.Path}, inner.Args[1:]...)...)
+				cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+				cmd.SysProcAttr = &syscall.SysProcAttr{
+					Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+					UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+					GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+				}
+				out, err := cmd.CombinedOutput()
+				if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) {
+					t.Skipf("the kernel refuses a user namespace, which mounts a read-only directory: %v", err)
+				}
+				want := "/bin/sh: can't create " + target + ": Read-only file system"
+				if err == nil || strings.TrimSpace(string(out)) != want {
+					t.Fatalf("%v printed %q, %v; want %q and a failure", cmd.Args, out, err, want)
+				}
+				if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("%s was written: %v", target, err)
+				}
+				t.Logf("/bin/sh -c 'echo > %s' on a read-only mount: %q", target, out)
+			})
+		})
+	}
+}
+
+// binShCommand returns a constructor of commands that run busybox as
+// /bin/sh (argv[0], which names the applet and prefixes ash's messages),
+// under qemu-user when arch is foreign.
+func binShCommand(t *testing.T, arch Arch, busybox string) func(args ...string) *exec.Cmd {
+	t.Helper()
+	if arch.Name == HostArch().Name {
+		return func(args ...string) *exec.Cmd {
+			return &exec.Cmd{Path: busybox, Args: append([]string{"/bin/sh"}, args...)}
+		}
+	}
+	emu, err := exec.LookPath(qemuUser[arch.Name])
+	if err != nil {
+		t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static (make node-up installs it)", qemuUser[arch.Name], arch.Name)
+	}
+	return func(args ...string) *exec.Cmd {
+		return &exec.Cmd{Path: emu, Args: append([]string{emu, "-0", "/bin/sh", busybox}, args...)}
+	}
+}
+
+type layerFile struct {
+	*tar.Header
+	data []byte
+}
+
+// layerFiles reads the single layer of the image archive at p.
+func layerFiles(t *testing.T, p string) map[string]*layerFile {
+	t.Helper()
+	img, err := tarball.ImageFromPath(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("%s: want one layer: %d, %v", p, len(ls), err)
+	}
+	rc, err := ls[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	files := map[string]*layerFile{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[strings.TrimSuffix(h.Name, "/")] = &layerFile{Header: h, data: data}
+	}
+}
