@@ -6,22 +6,35 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 )
 
-// busyboxEnvHack is the only change made to Debian's static busybox config.
-// Ash (upstream's, 1.37 included) imports only the environment entries whose
-// names are shell names, so the commands it runs never see the others, such
-// as the specs' envFrom key data-1. Debian's temp-deb-installer-hack.patch
-// adds this option (which Debian turns on in its udeb flavour only) to import
-// every entry holding a '=': no patch of ours is needed.
-const busyboxEnvHack = "CONFIG_FEATURE_DI_ENV_HACK"
+// busyboxChanges are the changes made to Debian's static busybox config, to
+// behave as upstream's busybox image (a default config) does where the
+// official specs look:
+//   - CONFIG_FEATURE_DI_ENV_HACK on: ash (upstream's, 1.37 included) imports
+//     only the environment entries whose names are shell names, so the
+//     commands it runs never see the others, such as the specs' envFrom key
+//     data-1. Debian's temp-deb-installer-hack.patch adds this option (which
+//     Debian turns on in its udeb flavour only) to import every entry holding
+//     a '=': no patch of ours is needed.
+//   - CONFIG_FEATURE_PREFER_APPLETS and CONFIG_FEATURE_SH_STANDALONE off:
+//     Debian's rescue shell runs its own applets before anything in PATH,
+//     which would shadow the images' own tools (agnhost's nc, which the
+//     networking specs run through sh -c, is not busybox's).
+var busyboxChanges = map[string]bool{
+	"CONFIG_FEATURE_DI_ENV_HACK":    true,
+	"CONFIG_FEATURE_PREFER_APPLETS": false,
+	"CONFIG_FEATURE_SH_STANDALONE":  false,
+}
 
 // busyboxCFLAGS and busyboxLDFLAGS are the flags dpkg-buildflags gives
 // Debian 12's busybox build (hardening=+all), less -O2, which Debian's rules
@@ -41,7 +54,7 @@ type busybox struct {
 
 // busybox builds busybox for arch the way Debian builds its busybox-static
 // package (its source package, config and hardening flags, statically
-// linked), with Debian's compilers for arch and busyboxEnvHack turned on. The
+// linked), with Debian's compilers for arch and busyboxChanges made. The
 // result is cached under CacheDir, keyed by the source version and this
 // recipe. Builds are reproducible: no timestamps, SOURCE_DATE_EPOCH set to the
 // changelog's date, build paths mapped away, and a fixed environment.
@@ -144,7 +157,7 @@ func (b *Builder) busybox(ctx context.Context, arch Arch) (busybox, error) {
 }
 
 // busyboxConfig is Debian's config of its static busybox flavour with
-// busyboxEnvHack turned on, preceded, as Debian's rules put them together,
+// busyboxChanges made, preceded, as Debian's rules put them together,
 // by Debian's overrides for Linux (in is the whole, want the flavour's part,
 // which oldconfig must leave as it is).
 func busyboxConfig(srcDir string) (in, want []byte, err error) {
@@ -156,11 +169,18 @@ func busyboxConfig(srcDir string) (in, want []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read Debian's busybox config: %w", err)
 	}
-	off := []byte("# " + busyboxEnvHack + " is not set\n")
-	if bytes.Count(static, off) != 1 {
-		return nil, nil, fmt.Errorf("read Debian's busybox config: no %q line to turn on", strings.TrimSpace(string(off)))
+	want = static
+	for _, name := range slices.Sorted(maps.Keys(busyboxChanges)) {
+		on, off := []byte(name+"=y\n"), []byte("# "+name+" is not set\n")
+		from, to := off, on
+		if !busyboxChanges[name] {
+			from, to = on, off
+		}
+		if bytes.Count(want, from) != 1 {
+			return nil, nil, fmt.Errorf("read Debian's busybox config: no %q line to change", strings.TrimSpace(string(from)))
+		}
+		want = bytes.Replace(want, from, to, 1)
 	}
-	want = bytes.Replace(static, off, []byte(busyboxEnvHack+"=y\n"), 1)
 	return append(linux, want...), want, nil
 }
 

@@ -23,7 +23,8 @@ import (
 // It must be busybox ash that passes environment variables whose names are
 // not shell names on to the commands it runs (the ConfigMap and Secret envFrom
 // specs read data-1 from `sh -c env`), and that reports a write to a read-only
-// filesystem in ash's words (the read-only rootfs spec).
+// filesystem in ash's words (the read-only rootfs spec), and that runs what
+// PATH finds before its own applets.
 func TestBusyboxShellIsAsh(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds images: needs Go, apt and Debian's compilers")
@@ -72,6 +73,21 @@ func TestBusyboxShellIsAsh(t *testing.T) {
 					}
 				}
 				t.Logf("env 'data-1=value-1' /bin/sh -c env: %q", out)
+			})
+
+			t.Run("runs the commands in PATH before its own applets", func(t *testing.T) {
+				// agnhost's nc, which the networking specs run through
+				// sh -c, must not be busybox's applet.
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, "nc"), []byte("#!/bin/sh\necho nc from PATH\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				cmd := sh("-c", "nc")
+				cmd.Env = []string{"PATH=" + dir}
+				out, err := cmd.CombinedOutput()
+				if err != nil || strings.TrimSpace(string(out)) != "nc from PATH" {
+					t.Errorf("/bin/sh -c nc with PATH=%s printed %q, %v: want the nc in PATH, not the applet", dir, out, err)
+				}
 			})
 
 			t.Run("reports a read-only filesystem in ash's words", func(t *testing.T) {

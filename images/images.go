@@ -39,7 +39,7 @@ func Registry() []Image {
 		},
 		{
 			Name: "busybox", ID: imageutils.BusyBox, Ref: imageutils.GetE2EImage(imageutils.BusyBox),
-			Recipe: "busybox compiled statically from Debian's source package with its static config plus FEATURE_DI_ENV_HACK, by Debian's compilers for the arch; one symlink per applet (ash as /bin/sh), bash-static as /bin/bash, /etc/passwd, /tmp 1777",
+			Recipe: "busybox compiled statically from Debian's source package with its static config plus FEATURE_DI_ENV_HACK and less FEATURE_PREFER_APPLETS (PATH before applets), by Debian's compilers for the arch; one symlink per applet (ash as /bin/sh), bash-static as /bin/bash, /etc/passwd, /tmp 1777",
 			Arches: all, UsedBy: "most pod, volume and lifecycle specs",
 			build: buildBusybox,
 		},
