@@ -57,6 +57,7 @@ func Phases() []Phase {
 		&controlPlanePhase{},
 		&nodePhase{},
 		&imagesPhase{},
+		&kubeletSyncPhase{},
 		&specsPhase{},
 	}
 }

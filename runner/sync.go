@@ -1,0 +1,130 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/node-test/node-test/images"
+)
+
+// ErrKubeletNotSynced means the kubelet did not act on this control plane's
+// pods and services in time.
+var ErrKubeletNotSynced = errors.New("the kubelet did not catch up with the local control plane")
+
+const (
+	// syncTimeout bounds the wait for the kubelet to catch up.
+	syncTimeout = 3 * time.Minute
+	// syncService is the service whose environment variables the probe
+	// pod must see; its name gives NODE_TEST_SYNC_SERVICE_HOST.
+	syncService = "node-test-sync"
+)
+
+// kubeletSyncPhase waits until the kubelet acts on what this control plane
+// holds: a Ready node with a renewed lease shows its node client works, not
+// that its pod and service watches do. After the control plane restarts
+// (every run starts its own), the kubelet's informers relist with a backoff
+// that can last tens of seconds; a spec started before then fails for no
+// fault of the node (a pod's service environment variables missing, a pod
+// started late). The phase runs a probe pod, again until it runs and sees
+// the probe service in its environment.
+type kubeletSyncPhase struct{}
+
+func (*kubeletSyncPhase) Name() string { return "kubelet sync" }
+
+func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
+	start := time.Now()
+	ns, err := rc.Client.CoreV1().Namespaces().Create(ctx, &v1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		GenerateName: "node-test-sync-",
+		// Deleted with the specs' namespaces when the run ends.
+		Labels: map[string]string{testNamespaceLabel: "node-test-sync"},
+	}}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create the sync namespace: %w", err)
+	}
+	defer func() {
+		if err := rc.Client.CoreV1().Namespaces().Delete(context.WithoutCancel(ctx), ns.Name, metav1.DeleteOptions{}); err != nil {
+			rc.Logger.Warn("delete the sync namespace", "namespace", ns.Name, "error", err.Error())
+		}
+	}()
+	svc := &v1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: syncService},
+		Spec:       v1.ServiceSpec{Ports: []v1.ServicePort{{Port: 80}}},
+	}
+	if _, err := rc.Client.CoreV1().Services(ns.Name).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create the sync service: %w", err)
+	}
+	busybox, err := images.Lookup("busybox")
+	if err != nil {
+		return err
+	}
+	attempts := 0
+	var last error
+	err = wait.PollUntilContextTimeout(ctx, 2*time.Second, syncTimeout, true, func(ctx context.Context) (bool, error) {
+		attempts++
+		last = probeKubelet(ctx, rc.Client, ns.Name, rc.NodeName, busybox[0].Ref)
+		if last != nil {
+			rc.Logger.Info("waiting for the kubelet to catch up with the control plane", "attempt", attempts, "reason", last.Error())
+		}
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w after %v: %v: check the kubelet's log for errors reaching http://localhost:8080", ErrKubeletNotSynced, syncTimeout, last)
+	}
+	rc.Logger.Info("the kubelet runs this control plane's pods and sees its services", "attempts", attempts, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// probeKubelet runs a pod that prints its environment on node and checks it
+// holds the sync service's variables.
+func probeKubelet(ctx context.Context, c kubernetes.Interface, ns, node, image string) error {
+	pod := &v1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "probe-" + rand.String(5)},
+		Spec: v1.PodSpec{
+			NodeName:      node,
+			RestartPolicy: v1.RestartPolicyNever,
+			DNSPolicy:     v1.DNSDefault,
+			Containers: []v1.Container{{
+				Name: "probe", Image: image, ImagePullPolicy: v1.PullNever, Command: []string{"env"},
+			}},
+			TerminationGracePeriodSeconds: new(int64),
+		},
+	}
+	pod, err := c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create probe pod: %w", err)
+	}
+	defer c.CoreV1().Pods(ns).Delete(context.WithoutCancel(ctx), pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64)})
+	var phase v1.PodPhase
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := c.CoreV1().Pods(ns).Get(ctx, pod.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		phase = p.Status.Phase
+		return phase == v1.PodSucceeded || phase == v1.PodFailed, nil
+	})
+	if err != nil {
+		return fmt.Errorf("probe pod %s is %q after a minute", pod.Name, phase)
+	}
+	if phase == v1.PodFailed {
+		return fmt.Errorf("probe pod %s failed", pod.Name)
+	}
+	log, err := c.CoreV1().Pods(ns).GetLogs(pod.Name, &v1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil {
+		return fmt.Errorf("get the probe pod's log: %w", err)
+	}
+	want := strings.ToUpper(strings.ReplaceAll(syncService, "-", "_")) + "_SERVICE_HOST="
+	if !strings.Contains(string(log), want) {
+		return fmt.Errorf("the probe pod's environment lacks %s: the kubelet has not seen the service yet", want)
+	}
+	return nil
+}
