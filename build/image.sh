@@ -27,7 +27,12 @@ docker)
 	;;
 oci)
 	for arch in amd64 arm arm64; do contents "$arch"; done
+	# The test images too, one multi-arch index each, as a registry serves them.
+	"$OUT/bin/node-test" images index --dir "$OUT/images" --out "$OUT/images/oci"
 	"$OUT/bin/node-test" images oci --out "$OUT/oci" --context "$ROOT" Dockerfile.amd64 Dockerfile.arm Dockerfile.arm64
+	# The index's platforms, each image's binaries and archives, and its
+	# node-test run on its arch (qemu-user for arm and arm64).
+	NODE_TEST_OCI_DIR=$OUT/oci go test -count=1 -run '^TestBuiltOCILayout$' -v ./images/ | grep -E '^(=== RUN|--- |\s+oci_test|ok|FAIL)'
 	;;
 *) die "usage: image.sh docker ARCH | image.sh oci" ;;
 esac

@@ -2,6 +2,7 @@
 # Test images, offline.
 #   images.sh build [ARCH [IMAGE...]]  build the image archives for ARCH (default: this machine's, all images)
 #   images.sh load [IMAGE...]          build what is missing or stale for this machine, then load it into the node
+#   images.sh index                    build every arch, then one multi-arch index per image in _output/images/oci
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -32,5 +33,9 @@ load)
 	only=$(IFS=,; echo "${*:2}")
 	"$OUT/bin/node-test" images load --rootfs / --dir "$OUT/images" ${RUNTIME:+--runtime "$RUNTIME"} ${only:+--only "$only"}
 	;;
-*) die "unknown command '$1': use build [ARCH] or load" ;;
+index)
+	for arch in amd64 arm arm64; do build "$arch"; done
+	"$OUT/bin/node-test" images index --dir "$OUT/images" --out "$OUT/images/oci"
+	;;
+*) die "unknown command '$1': use build [ARCH], load or index" ;;
 esac

@@ -61,6 +61,12 @@ func Registry() []Image {
 			Arches: all, UsedBy: "Security Context AllowPrivilegeEscalation specs",
 			build: buildNonewprivs,
 		},
+		{
+			Name: "nonroot", ID: imageutils.NonRoot, Ref: imageutils.GetE2EImage(imageutils.NonRoot),
+			Recipe: "busybox rootfs run as USER 1234, as upstream's test/images/nonroot",
+			Arches: all, UsedBy: "Security Context runAsNonRoot specs (an image specified user ID)",
+			build: buildNonroot,
+		},
 	}
 }
 

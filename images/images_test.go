@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,10 +85,11 @@ func TestRootfsTarIsReproducible(t *testing.T) {
 	}
 }
 
-// TestBuildPauseAndBusyboxForEveryArch builds the small images for every
-// arch and checks each binary inside carries its arch's ELF machine; the
-// image config names the platform.
-func TestBuildPauseAndBusyboxForEveryArch(t *testing.T) {
+// TestBuildImagesForEveryArch builds pause, busybox and agnhost for every
+// arch and checks each binary inside carries its arch's ELF machine and
+// runs (under qemu-user for a foreign arch); the image config names the
+// platform.
+func TestBuildImagesForEveryArch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds images: needs Go and apt")
 	}
@@ -96,7 +98,7 @@ func TestBuildPauseAndBusyboxForEveryArch(t *testing.T) {
 	}
 	_, file, _, _ := runtime.Caller(0)
 	b := &Builder{ModuleDir: filepath.Dir(filepath.Dir(file)), OutDir: t.TempDir(), CacheDir: filepath.Join(filepath.Dir(filepath.Dir(file)), "_output", "images", ".cache")}
-	imgs, err := Lookup("pause", "busybox")
+	imgs, err := Lookup("pause", "busybox", "agnhost")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +134,57 @@ func TestBuildPauseAndBusyboxForEveryArch(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("multi-arch index", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "oci")
+		p, err := WriteIndexLayout(out, b.OutDir, imgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		top, err := p.ImageIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := top.IndexManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Manifests) != len(imgs) {
+			t.Fatalf("the layout has %d indexes, want one per image (%d)", len(m.Manifests), len(imgs))
+		}
+		for i, d := range m.Manifests {
+			if d.Annotations[refNameAnnotation] != imgs[i].Ref {
+				t.Errorf("index %d is annotated %v, want %s", i, d.Annotations, imgs[i].Ref)
+			}
+			idx, err := top.ImageIndex(d.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			im, err := idx.IndexManifest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var platforms []string
+			for _, md := range im.Manifests {
+				platforms = append(platforms, md.Platform.String())
+			}
+			var want []string
+			for _, a := range Arches {
+				p := a.Platform()
+				want = append(want, p.String())
+			}
+			if !slices.Equal(platforms, want) {
+				t.Errorf("%s: platforms %v, want %v", imgs[i].Name, platforms, want)
+			}
+		}
+	})
 }
 
 // qemuUser names Debian's qemu-user-static emulator of each foreign arch.
 var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static"}
 
-// runUnderQEMU runs the image's main binary (busybox echo, pause -v) under
+// runUnderQEMU runs the image's main binary (busybox echo, pause -v,
+// agnhost --help) under
 // qemu-user to prove it executes on its arch; native binaries run as they are.
 func runUnderQEMU(t *testing.T, img interface{ Layers() ([]v1.Layer, error) }, arch Arch, name string) {
 	t.Helper()
@@ -148,6 +195,7 @@ func runUnderQEMU(t *testing.T, img interface{ Layers() ([]v1.Layer, error) }, a
 	}{
 		"busybox": {"bin/busybox", []string{"echo", "hello from busybox"}, "hello from busybox"},
 		"pause":   {"pause", []string{"-v"}, "pause node-test-pause"},
+		"agnhost": {"agnhost", []string{"--help"}, "Usage:"},
 	}[name]
 	if !ok {
 		return

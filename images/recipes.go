@@ -80,6 +80,19 @@ func buildNonewprivs(ctx context.Context, b *Builder, arch Arch) (v1.Image, erro
 	return image(arch, fs, v1.Config{Cmd: []string{"nnp"}, Env: []string{pathEnv}})
 }
 
+// nonrootUser is the user upstream's nonroot image runs as.
+const nonrootUser = "1234"
+
+// buildNonroot is busybox whose image config runs as a non-root user: the
+// runAsNonRoot specs check that the kubelet runs it as the image says.
+func buildNonroot(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	fs, err := busyboxRootfs(ctx, b, arch)
+	if err != nil {
+		return nil, err
+	}
+	return image(arch, fs, v1.Config{User: nonrootUser, Cmd: []string{"sh"}, Env: []string{pathEnv}})
+}
+
 // buildAgnhostPrev is the image the framework names as agnhost's previous
 // release. Specs use it only as a second agnhost image (to change a pod's
 // image and see it run); it is the pinned agnhost with a label that makes

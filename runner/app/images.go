@@ -21,7 +21,7 @@ func newImagesCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		Use:   "images",
 		Short: "List, build and load the test images node-test carries",
 	}
-	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams), newImagesOCICommand(streams))
+	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams), newImagesIndexCommand(streams), newImagesOCICommand(streams))
 	return cmd
 }
 
@@ -156,5 +156,39 @@ func newImagesOCICommand(streams Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "_output/oci", "the OCI image layout directory to write")
 	cmd.Flags().StringVar(&context, "context", ".", "the build context the Dockerfiles copy from")
+	return cmd
+}
+
+func newImagesIndexCommand(streams Streams) *cobra.Command {
+	var dir, out string
+	cmd := &cobra.Command{
+		Use:   "index [IMAGE...]",
+		Short: "Write one multi-arch index per test image, from its archives of every arch, as an OCI image layout",
+		RunE: func(c *cobra.Command, names []string) error {
+			imgs, err := images.Lookup(names...)
+			if err != nil {
+				return err
+			}
+			p, err := images.WriteIndexLayout(out, dir, imgs)
+			if err != nil {
+				return err
+			}
+			top, err := p.ImageIndex()
+			if err != nil {
+				return err
+			}
+			m, err := top.IndexManifest()
+			if err != nil {
+				return err
+			}
+			for i, d := range m.Manifests {
+				fmt.Fprintf(streams.Out, "%s\t%s\t%s\n", imgs[i].Ref, d.Digest, strings.Join(imgs[i].Arches, ","))
+			}
+			fmt.Fprintf(streams.Out, "%d multi-arch indexes in %s\n", len(m.Manifests), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "_output/images", "directory of the archives, <dir>/<arch>/<name>.tar")
+	cmd.Flags().StringVar(&out, "out", "_output/images/oci", "the OCI image layout directory to write")
 	return cmd
 }
