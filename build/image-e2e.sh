@@ -10,7 +10,7 @@ source "$ROOT/build/lib.sh"
 
 IMAGE=${IMAGE:-node-test/node-test}
 RESULTS=$OUT/image-results
-FOCUS=${FOCUS:-'\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address|MirrorPod when a static pod.s manifest is written in the static pod directory should create'}
+FOCUS=${FOCUS:-'MirrorPod|KubeletEndpoints|\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address'}
 
 "$ROOT/build/image.sh" docker "$HOST_ARCH"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
