@@ -36,6 +36,9 @@ func newImagesListCommand(streams Streams) *cobra.Command {
 			for _, img := range images.Registry() {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", img.Name, img.Ref, strings.Join(img.Arches, ","), img.UsedBy, img.Recipe)
 			}
+			for _, u := range images.NotCarried() {
+				fmt.Fprintf(tw, "-\t%s\tnone\t%s\tNOT CARRIED: %s\n", u.Ref, u.UsedBy, u.Why)
+			}
 			return tw.Flush()
 		},
 	}
