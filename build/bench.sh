@@ -40,7 +40,7 @@ up=$(cat "$upstream/e2e_node.test" "$OUT/bin/ginkgo" | gzip -6 | wc -c)
 printf "  upstream (amd64): e2e_node.test + ginkgo, gzip: %d bytes (%d MB) and its base on top\n" "$up" $((up >> 20))
 if [[ -f $OUT/oci/index.json ]]; then
 	NODE_TEST_OCI_DIR=$OUT/oci go test -count=1 -run '^TestBuiltOCILayout$' -v ./images/ |
-		awk -v up="$up" '/MB compressed/ {sub(/^ *oci_test.go:[0-9]+: /, ""); mb=$(NF-1); printf "  %s: %.0f%% of upstream'"'"'s lower bound\n", $0, 100 * mb * 1048576 / up}'
+		awk -v up="$up" '/MB compressed/ {sub(/^ *oci_test.go:[0-9]+: /, ""); mb=$(NF-2); printf "  %s: %.0f%% of upstream'"'"'s lower bound\n", $0, 100 * mb * 1048576 / up}'
 else
 	echo "  no OCI layout: make image-oci first"
 fi
