@@ -12,7 +12,7 @@ cd "$ROOT"
 
 build() {
 	local arch=$1 img missing=() wanted=("${@:2}")
-	((${#wanted[@]})) || wanted=($("$OUT/bin/node-test" images list | awk 'NR > 1 {print $1}'))
+	((${#wanted[@]})) || wanted=($("$OUT/bin/node-test" images list | awk 'NR > 1 && $1 != "-" {print $1}'))
 	for img in "${wanted[@]}"; do
 		local tar=$OUT/images/$arch/$img.tar
 		# Rebuilt when missing or older than the recipes or the pinned modules.
