@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // TestBusyboxShellIsAsh builds the busybox image for every arch and runs its
@@ -127,55 +124,13 @@ func TestBusyboxShellIsAsh(t *testing.T) {
 // under qemu-user when arch is foreign.
 func binShCommand(t *testing.T, arch Arch, busybox string) func(args ...string) *exec.Cmd {
 	t.Helper()
-	if arch.Name == HostArch().Name {
+	emu := emulator(t, arch)
+	if emu == "" {
 		return func(args ...string) *exec.Cmd {
 			return &exec.Cmd{Path: busybox, Args: append([]string{"/bin/sh"}, args...)}
 		}
 	}
-	emu, err := exec.LookPath(qemuUser[arch.Name])
-	if err != nil {
-		t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static (make node-up installs it)", qemuUser[arch.Name], arch.Name)
-	}
 	return func(args ...string) *exec.Cmd {
 		return &exec.Cmd{Path: emu, Args: append([]string{emu, "-0", "/bin/sh", busybox}, args...)}
-	}
-}
-
-type layerFile struct {
-	*tar.Header
-	data []byte
-}
-
-// layerFiles reads the single layer of the image archive at p.
-func layerFiles(t *testing.T, p string) map[string]*layerFile {
-	t.Helper()
-	img, err := tarball.ImageFromPath(p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ls, err := img.Layers()
-	if err != nil || len(ls) != 1 {
-		t.Fatalf("%s: want one layer: %d, %v", p, len(ls), err)
-	}
-	rc, err := ls[0].Uncompressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	files := map[string]*layerFile{}
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[strings.TrimSuffix(h.Name, "/")] = &layerFile{Header: h, data: data}
 	}
 }

@@ -1,8 +1,6 @@
 package images
 
 import (
-	"archive/tar"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,23 +61,14 @@ func TestOCILayoutFromTheRepositoryDockerfiles(t *testing.T) {
 				t.Errorf("%s lacks ENV %s: %v", a.Name, env, cf.Config.Env)
 			}
 		}
-		ls, _ := img.Layers()
-		rc, _ := ls[0].Uncompressed()
 		files := map[string]string{}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err != nil {
-				break
-			}
-			b, _ := io.ReadAll(tr)
-			files[h.Name] = string(b)
+		for name, f := range imageFiles(t, img) {
+			files[name] = string(f.data)
 		}
-		rc.Close()
 		if files["usr/local/bin/node-test"] != a.Name+" node-test" || files["usr/local/images/"+a.Name+"/busybox.tar"] != "archive" {
 			t.Errorf("%s: files %v", a.Name, keys(files))
 		}
-		if _, ok := files["tmp/"]; !ok {
+		if _, ok := files["tmp"]; !ok {
 			t.Errorf("%s: no /tmp", a.Name)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"debug/elf"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -120,17 +118,11 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 				if cf.Architecture != arch.GOARCH || cf.Variant != arch.Variant || cf.OS != "linux" {
 					t.Errorf("%s: platform %s/%s/%s", bt.Image.Name, cf.OS, cf.Architecture, cf.Variant)
 				}
-				ls, _ := img.Layers()
-				rc, err := ls[0].Uncompressed()
-				if err != nil {
-					t.Fatal(err)
-				}
-				elfs := checkELF(t, rc, arch)
-				rc.Close()
-				if elfs == 0 {
+				files := imageFiles(t, img)
+				if elfs := checkELF(t, files, arch); elfs == 0 {
 					t.Errorf("%s: no binary inside", bt.Image.Name)
 				}
-				runUnderQEMU(t, img, arch, bt.Image.Name)
+				runUnderQEMU(t, files, arch, bt.Image.Name)
 			}
 		})
 	}
@@ -180,13 +172,10 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 	})
 }
 
-// qemuUser names Debian's qemu-user-static emulator of each foreign arch.
-var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static"}
-
 // runUnderQEMU runs the image's main binary (busybox echo, pause -v,
-// agnhost --help) under
-// qemu-user to prove it executes on its arch; native binaries run as they are.
-func runUnderQEMU(t *testing.T, img interface{ Layers() ([]v1.Layer, error) }, arch Arch, name string) {
+// agnhost --help) under qemu-user to prove it executes on its arch; native
+// binaries run as they are.
+func runUnderQEMU(t *testing.T, files map[string]*layerFile, arch Arch, name string) {
 	t.Helper()
 	probe, ok := map[string]struct {
 		file string
@@ -200,65 +189,34 @@ func runUnderQEMU(t *testing.T, img interface{ Layers() ([]v1.Layer, error) }, a
 	if !ok {
 		return
 	}
-	file, args, want := []string{probe.file}, probe.args, probe.want
-	ls, _ := img.Layers()
-	rc, err := ls[0].Uncompressed()
-	if err != nil {
-		t.Fatal(err)
+	f, ok := files[probe.file]
+	if !ok {
+		t.Fatalf("%s: no %s in the image", name, probe.file)
 	}
-	defer rc.Close()
-	bin := filepath.Join(t.TempDir(), filepath.Base(file[0]))
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("%s: no %s in the image", name, file[0])
-		}
-		if h.Name == file[0] {
-			b, _ := io.ReadAll(tr)
-			if err := os.WriteFile(bin, b, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	argv := append([]string{bin}, args...)
-	if arch.Name != HostArch().Name {
-		emu, err := exec.LookPath(qemuUser[arch.Name])
-		if err != nil {
-			t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static (make node-up installs it)", qemuUser[arch.Name], arch.Name)
-		}
-		argv = append([]string{emu}, argv...)
-	}
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), want) {
-		t.Errorf("%s for %s: %v printed %q, %v; want %q", name, arch.Name, argv, out, err, want)
+	cmd := archCommand(t, arch, filepath.Base(probe.file), f.data, probe.args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), probe.want) {
+		t.Errorf("%s for %s: %v printed %q, %v; want %q", name, arch.Name, cmd.Args, out, err, probe.want)
 	}
 }
 
-func checkELF(t *testing.T, r io.Reader, arch Arch) int {
+// checkELF checks that every ELF regular file among files carries arch's
+// machine, and returns how many there are.
+func checkELF(t *testing.T, files map[string]*layerFile, arch Arch) int {
 	t.Helper()
-	tr := tar.NewReader(r)
 	n := 0
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag != tar.TypeReg {
+	for name, f := range files {
+		if f.Typeflag != tar.TypeReg {
 			continue
 		}
-		b, _ := io.ReadAll(tr)
-		f, err := elf.NewFile(bytes.NewReader(b))
+		e, err := elf.NewFile(bytes.NewReader(f.data))
 		if err != nil {
 			continue
 		}
 		n++
-		if uint16(f.Machine) != arch.ELFMachine {
-			t.Errorf("%s: ELF machine %v, want %d for %s", h.Name, f.Machine, arch.ELFMachine, arch.Name)
+		if uint16(e.Machine) != arch.ELFMachine {
+			t.Errorf("%s: ELF machine %v, want %d for %s", name, e.Machine, arch.ELFMachine, arch.Name)
 		}
 	}
+	return n
 }

@@ -1,13 +1,9 @@
 package images
 
 import (
-	"archive/tar"
 	"bytes"
 	"debug/elf"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,9 +47,10 @@ func TestBuiltOCILayout(t *testing.T) {
 	}
 	for _, arch := range Arches {
 		t.Run(arch.Name, func(t *testing.T) {
+			platform := arch.Platform()
 			var found bool
 			for _, d := range m.Manifests {
-				if d.Platform == nil || d.Platform.OS != "linux" || d.Platform.Architecture != arch.GOARCH || d.Platform.Variant != arch.Variant {
+				if d.Platform == nil || !d.Platform.Equals(platform) {
 					continue
 				}
 				found = true
@@ -72,7 +69,7 @@ func TestBuiltOCILayout(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Logf("linux/%s%s: %s, %d MB compressed", arch.GOARCH, variantSuffix(arch), d.Digest, size>>20)
+				t.Logf("%s: %s, %d MB compressed", platform.String(), d.Digest, size>>20)
 				files := imageFiles(t, img)
 				for _, name := range []string{"usr/local/bin/node-test", "usr/local/bin/conformance.test", "usr/local/bin/ginkgo"} {
 					b, ok := files[name]
@@ -80,7 +77,7 @@ func TestBuiltOCILayout(t *testing.T) {
 						t.Errorf("no /%s", name)
 						continue
 					}
-					f, err := elf.NewFile(bytes.NewReader(b))
+					f, err := elf.NewFile(bytes.NewReader(b.data))
 					if err != nil {
 						t.Errorf("/%s: %v", name, err)
 						continue
@@ -94,38 +91,24 @@ func TestBuiltOCILayout(t *testing.T) {
 						t.Errorf("no archive of test image %s", img.Name)
 					}
 				}
-				bin := filepath.Join(t.TempDir(), "node-test")
-				if err := os.WriteFile(bin, files["usr/local/bin/node-test"], 0o755); err != nil {
-					t.Fatal(err)
+				nodeTest, ok := files["usr/local/bin/node-test"]
+				if !ok {
+					continue
 				}
-				argv := []string{bin, "version"}
-				if arch.Name != HostArch().Name {
-					emu, err := exec.LookPath(qemuUser[arch.Name])
-					if err != nil {
-						t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static", qemuUser[arch.Name], arch.Name)
-					}
-					argv = append([]string{emu}, argv...)
-				}
-				out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+				cmd := archCommand(t, arch, "node-test", nodeTest.data, "version")
+				out, err := cmd.CombinedOutput()
 				want := "linux/" + arch.GOARCH
 				if err != nil || !strings.Contains(string(out), "kubernetes v1.37.2") || !strings.Contains(string(out), want) {
-					t.Errorf("%v: %v\n%s\nwant kubernetes v1.37.2 and %s", argv, err, out, want)
+					t.Errorf("%v: %v\n%s\nwant kubernetes v1.37.2 and %s", cmd.Args, err, out, want)
 				} else {
 					t.Logf("%s", strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", "; "))
 				}
 			}
 			if !found {
-				t.Errorf("the index has no linux/%s%s manifest", arch.GOARCH, variantSuffix(arch))
+				t.Errorf("the index has no %s manifest", platform.String())
 			}
 		})
 	}
-}
-
-func variantSuffix(a Arch) string {
-	if a.Variant == "" {
-		return ""
-	}
-	return "/" + a.Variant
 }
 
 // imageSize is the image's compressed size: manifest, config and layers.
@@ -139,39 +122,4 @@ func imageSize(img v1.Image) (int64, error) {
 		n += l.Size
 	}
 	return n, nil
-}
-
-// imageFiles returns the regular files of the image's layers by path.
-func imageFiles(t *testing.T, img v1.Image) map[string][]byte {
-	t.Helper()
-	layers, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if h.Typeflag == tar.TypeReg {
-				b, err := io.ReadAll(tr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				files[h.Name] = b
-			}
-		}
-		rc.Close()
-	}
-	return files
 }

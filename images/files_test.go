@@ -1,0 +1,100 @@
+package images
+
+import (
+	"archive/tar"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// layerFile is an entry of an image's layers, with its content.
+type layerFile struct {
+	*tar.Header
+	data []byte
+}
+
+// imageFiles reads the entries of the image's layers by path, directories
+// without their trailing slash; an entry of a later layer replaces one of an
+// earlier layer.
+func imageFiles(t *testing.T, img v1.Image) map[string]*layerFile {
+	t.Helper()
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]*layerFile{}
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[strings.TrimSuffix(h.Name, "/")] = &layerFile{Header: h, data: data}
+		}
+		rc.Close()
+	}
+	return files
+}
+
+// layerFiles reads the single layer of the image archive at p.
+func layerFiles(t *testing.T, p string) map[string]*layerFile {
+	t.Helper()
+	img, err := tarball.ImageFromPath(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls, err := img.Layers(); err != nil || len(ls) != 1 {
+		t.Fatalf("%s: want one layer: %d, %v", p, len(ls), err)
+	}
+	return imageFiles(t, img)
+}
+
+// qemuUser names Debian's qemu-user-static emulator of each foreign arch.
+var qemuUser = map[string]string{"arm": "qemu-arm-static", "arm64": "qemu-aarch64-static"}
+
+// emulator returns the qemu-user emulator that runs arch's binaries on this
+// machine, or "" for this machine's own arch.
+func emulator(t *testing.T, arch Arch) string {
+	t.Helper()
+	if arch.Name == HostArch().Name {
+		return ""
+	}
+	emu, err := exec.LookPath(qemuUser[arch.Name])
+	if err != nil {
+		t.Fatalf("%s is needed to run %s binaries: apt-get install qemu-user-static (make node-up installs it)", qemuUser[arch.Name], arch.Name)
+	}
+	return emu
+}
+
+// archCommand returns a command running the binary data, built for arch,
+// as a file called name (busybox reads its applet from it), with args on
+// this machine: under qemu-user for a foreign arch.
+func archCommand(t *testing.T, arch Arch, name string, data []byte, args ...string) *exec.Cmd {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if emu := emulator(t, arch); emu != "" {
+		return exec.Command(emu, append([]string{bin}, args...)...)
+	}
+	return exec.Command(bin, args...)
+}
