@@ -225,18 +225,8 @@ func TestIntegrationControlPlane(t *testing.T) {
 			t.Fatalf("logs -f: %v", err)
 		}
 		defer stream.Close()
-		line := make(chan string, 1)
-		go func() {
-			l, _ := bufio.NewReader(stream).ReadString('\n')
-			line <- l
-		}()
-		select {
-		case l := <-line:
-			if l != "line 1\n" {
-				t.Errorf("first log line = %q", l)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("first log line not streamed within 10s")
+		if l := firstLine(t, stream, 10*time.Second, "first log line not streamed within 10s"); l != "line 1\n" {
+			t.Errorf("first log line = %q", l)
 		}
 	})
 

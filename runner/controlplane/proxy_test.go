@@ -85,18 +85,26 @@ func TestProxyStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if l := firstLine(t, resp.Body, 5*time.Second, "first event not delivered while the backend keeps the stream open"); l != "first event\n" {
+		t.Errorf("first line = %q", l)
+	}
+}
+
+// firstLine returns the first line read from r, failing t with message if
+// none comes within timeout: a stream must deliver what it has at once.
+func firstLine(t *testing.T, r io.Reader, timeout time.Duration, message string) string {
+	t.Helper()
 	line := make(chan string, 1)
 	go func() {
-		l, _ := bufio.NewReader(resp.Body).ReadString('\n')
+		l, _ := bufio.NewReader(r).ReadString('\n')
 		line <- l
 	}()
 	select {
 	case l := <-line:
-		if l != "first event\n" {
-			t.Errorf("first line = %q", l)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("first event not delivered while the backend keeps the stream open")
+		return l
+	case <-time.After(timeout):
+		t.Fatal(message)
+		return ""
 	}
 }
 
