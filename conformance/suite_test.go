@@ -58,9 +58,7 @@ func TestConformance(t *testing.T) {
 }
 
 var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
-	c, err := framework.NewClient()
-	Expect(err).NotTo(HaveOccurred())
-	Expect(framework.CreateRuntimeClass(ctx, c)).To(Succeed())
+	Expect(framework.CreateRuntimeClass(ctx)).To(Succeed())
 	return nil
 }, func(ctx context.Context, _ []byte) {
 	Expect(framework.SetupNode(ctx)).To(Succeed(), "set up the test context for the node")
@@ -68,9 +66,7 @@ var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 })
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx context.Context) {
-	c, err := framework.NewClient()
-	Expect(err).NotTo(HaveOccurred())
-	Expect(framework.DeleteRuntimeClass(ctx, c)).To(Succeed())
+	Expect(framework.DeleteRuntimeClass(ctx)).To(Succeed())
 })
 
 var _ = ReportAfterSuite("node-test JUnit report", func(report Report) {

@@ -61,5 +61,5 @@ var _ = e2eframework.SIGDescribe("node")("PodSecurity", e2eframework.WithNodeCon
 // statusPod is a pod whose container, named status, prints its
 // /proc/self/status.
 func statusPod(name string) *v1.Pod {
-	return viewPod(name, v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"}})
+	return framework.BusyboxPod(name, v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"}})
 }

@@ -123,7 +123,7 @@ func cpuWeights(shares uint64) []string {
 // container running command, with the runtime handler under test.
 func restrictedPod(name, container string, command []string) *v1.Pod {
 	GinkgoHelper()
-	pod := viewPod(name, v1.Container{Name: container, Command: command})
+	pod := framework.BusyboxPod(name, v1.Container{Name: container, Command: command})
 	e2eframework.ExpectNoError(e2epod.MixinRestrictedPodSecurity(pod))
 	return pod
 }

@@ -8,9 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	v1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
-	imageutils "k8s.io/kubernetes/test/utils/image"
 	admissionapi "k8s.io/pod-security-admission/api"
 	"k8s.io/utils/ptr"
 
@@ -25,7 +23,7 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 
 	It("should give a container that drops ALL and adds NET_ADMIN and CHOWN exactly those capabilities", func(ctx SpecContext) {
 		added := []v1.Capability{"NET_ADMIN", "CHOWN"}
-		pod := viewPod("caps-added", v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"},
+		pod := framework.BusyboxPod("caps-added", v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"},
 			SecurityContext: &v1.SecurityContext{
 				RunAsUser:    ptr.To[int64](0),
 				Capabilities: &v1.Capabilities{Drop: []v1.Capability{"ALL"}, Add: added},
@@ -44,7 +42,7 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 	It("should remove a dropped capability from the runtime's default set", func(ctx SpecContext) {
 		root := &v1.SecurityContext{RunAsUser: ptr.To[int64](0)}
 		dropped := &v1.SecurityContext{RunAsUser: ptr.To[int64](0), Capabilities: &v1.Capabilities{Drop: []v1.Capability{"CHOWN"}}}
-		pod := viewPod("caps-dropped",
+		pod := framework.BusyboxPod("caps-dropped",
 			v1.Container{Name: "default", Command: []string{"cat", "/proc/self/status"}, SecurityContext: root},
 			v1.Container{Name: "dropped", Command: []string{"cat", "/proc/self/status"}, SecurityContext: dropped})
 		logs := framework.Output(ctx, f, pod)
@@ -64,7 +62,7 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 	It("should give a privileged container every capability the host's init process holds", func(ctx SpecContext) {
 		// Not every capability the kernel knows: a host may run its
 		// whole system with a smaller bounding set.
-		pod := viewPod("privileged", v1.Container{Name: "status",
+		pod := framework.BusyboxPod("privileged", v1.Container{Name: "status",
 			Command:         []string{"sh", "-c", "cat /proc/1/status; echo ---; cat /proc/self/status"},
 			SecurityContext: &v1.SecurityContext{Privileged: ptr.To(true), RunAsUser: ptr.To[int64](0)}})
 		pod.Spec.HostPID = true
@@ -82,7 +80,7 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 
 	It("should run the container with the pod's runAsUser, runAsGroup and supplementalGroups", func(ctx SpecContext) {
 		const uid, gid, group = 1234, 5678, 4321
-		pod := viewPod("ids", v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"}})
+		pod := framework.BusyboxPod("ids", v1.Container{Name: "status", Command: []string{"cat", "/proc/self/status"}})
 		pod.Spec.SecurityContext = &v1.PodSecurityContext{
 			RunAsUser: ptr.To[int64](uid), RunAsGroup: ptr.To[int64](gid), SupplementalGroups: []int64{group},
 		}
@@ -100,7 +98,7 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 
 	It("should give an emptyDir volume the pod's fsGroup, with the setgid bit, writable by a non-root user of the group", func(ctx SpecContext) {
 		const uid, fsGroup = 1234, 2345
-		pod := viewPod("fsgroup", v1.Container{Name: "stat",
+		pod := framework.BusyboxPod("fsgroup", v1.Container{Name: "stat",
 			Command:      []string{"sh", "-c", "stat -c '%g %A' /data && touch /data/file && stat -c '%g' /data/file"},
 			VolumeMounts: []v1.VolumeMount{{Name: "data", MountPath: "/data"}}})
 		pod.Spec.SecurityContext = &v1.PodSecurityContext{RunAsUser: ptr.To[int64](uid), FSGroup: ptr.To[int64](fsGroup)}
@@ -113,13 +111,3 @@ var _ = e2eframework.SIGDescribe("node")("ContainerSecurityContext", e2eframewor
 		Expect(lines[2]).To(Equal(strconv.Itoa(fsGroup)), "a file created in the emptyDir volume does not inherit the fsGroup")
 	})
 })
-
-// viewPod is a pod of busybox containers that print what they see of
-// themselves, with the runtime handler under test.
-func viewPod(name string, containers ...v1.Container) *v1.Pod {
-	for i := range containers {
-		containers[i].Image = imageutils.GetE2EImage(imageutils.BusyBox)
-		containers[i].ImagePullPolicy = v1.PullNever
-	}
-	return framework.UseRuntimeHandler(&v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{Containers: containers}})
-}

@@ -8,7 +8,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	clientset "k8s.io/client-go/kubernetes"
+	imageutils "k8s.io/kubernetes/test/utils/image"
 )
 
 // RuntimeClassName is the name of the RuntimeClass node-test creates for
@@ -33,13 +33,17 @@ func UseRuntimeHandler(pod *v1.Pod) *v1.Pod {
 
 // CreateRuntimeClass creates the RuntimeClass of the runtime handler under
 // test, if any. It is there already if an interrupted run left it.
-func CreateRuntimeClass(ctx context.Context, c clientset.Interface) error {
+func CreateRuntimeClass(ctx context.Context) error {
 	name := RuntimeClassName()
 	if name == "" {
 		return nil
 	}
+	c, err := NewClient()
+	if err != nil {
+		return err
+	}
 	rc := &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Handler: NodeContext.RuntimeHandler}
-	_, err := c.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
+	_, err = c.NodeV1().RuntimeClasses().Create(ctx, rc, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create RuntimeClass %s for runtime handler %s: %w", name, NodeContext.RuntimeHandler, err)
 	}
@@ -47,14 +51,39 @@ func CreateRuntimeClass(ctx context.Context, c clientset.Interface) error {
 }
 
 // DeleteRuntimeClass deletes the RuntimeClass CreateRuntimeClass created.
-func DeleteRuntimeClass(ctx context.Context, c clientset.Interface) error {
+func DeleteRuntimeClass(ctx context.Context) error {
 	name := RuntimeClassName()
 	if name == "" {
 		return nil
 	}
-	err := c.NodeV1().RuntimeClasses().Delete(ctx, name, metav1.DeleteOptions{})
+	c, err := NewClient()
+	if err != nil {
+		return err
+	}
+	err = c.NodeV1().RuntimeClasses().Delete(ctx, name, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete RuntimeClass %s: %w", name, err)
 	}
 	return nil
+}
+
+// BusyboxPod is a pod called name of containers, each of them running the
+// busybox image, never pulled, with the runtime handler under test.
+func BusyboxPod(name string, containers ...v1.Container) *v1.Pod {
+	for i := range containers {
+		containers[i].Image = imageutils.GetE2EImage(imageutils.BusyBox)
+		containers[i].ImagePullPolicy = v1.PullNever
+	}
+	return UseRuntimeHandler(&v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{Containers: containers}})
+}
+
+// BusyboxContainer is a busybox container called name, never pulled, that
+// runs script with sh -c.
+func BusyboxContainer(name, script string) v1.Container {
+	return v1.Container{
+		Name:            name,
+		Image:           imageutils.GetE2EImage(imageutils.BusyBox),
+		ImagePullPolicy: v1.PullNever,
+		Command:         []string{"sh", "-c", script},
+	}
 }

@@ -109,19 +109,24 @@ var Capabilities = map[string]uint{
 	"AUDIT_READ": 37, "PERFMON": 38, "BPF": 39, "CHECKPOINT_RESTORE": 40,
 }
 
-// CapabilityNames returns the names of the capabilities in mask, in bit
-// order; a bit with no name is shown as its number.
-func CapabilityNames(mask uint64) []string {
+// capabilityByBit names the capabilities by bit number.
+var capabilityByBit = func() map[uint]string {
 	byBit := map[uint]string{}
 	for name, bit := range Capabilities {
 		byBit[bit] = name
 	}
+	return byBit
+}()
+
+// CapabilityNames returns the names of the capabilities in mask, in bit
+// order; a bit with no name is shown as its number.
+func CapabilityNames(mask uint64) []string {
 	var names []string
 	for bit := uint(0); bit < 64; bit++ {
 		if mask&(1<<bit) == 0 {
 			continue
 		}
-		if name, ok := byBit[bit]; ok {
+		if name, ok := capabilityByBit[bit]; ok {
 			names = append(names, name)
 		} else {
 			names = append(names, strconv.Itoa(int(bit)))

@@ -329,12 +329,7 @@ func (sp *staticPodTest) deleteMirrorPod(ctx context.Context, graceSeconds int64
 // once.
 func loopSpec() v1.PodSpec {
 	return restricted(v1.PodSpec{
-		Containers: []v1.Container{{
-			Name:            "busybox",
-			Image:           imageutils.GetE2EImage(imageutils.BusyBox),
-			ImagePullPolicy: v1.PullNever,
-			Command:         []string{"sh", "-c", `trap "exit 0" TERM; while true; do sleep 1; done`},
-		}},
+		Containers: []v1.Container{framework.BusyboxContainer("busybox", `trap "exit 0" TERM; while true; do sleep 1; done`)},
 	})
 }
 
@@ -355,20 +350,16 @@ func pauseSpec() v1.PodSpec {
 func gracefulSpec() v1.PodSpec {
 	script := fmt.Sprintf(`trap "sleep %d; exit 0" TERM; touch /ready/handler-set; while true; do sleep 1; done`, int(termDelay.Seconds()))
 	grace := int64(gracePeriod.Seconds())
+	c := framework.BusyboxContainer("graceful", script)
+	c.VolumeMounts = []v1.VolumeMount{{Name: "ready", MountPath: "/ready"}}
+	c.ReadinessProbe = &v1.Probe{
+		ProbeHandler:  v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"cat", "/ready/handler-set"}}},
+		PeriodSeconds: 1,
+	}
 	return restricted(v1.PodSpec{
 		TerminationGracePeriodSeconds: &grace,
-		Containers: []v1.Container{{
-			Name:            "graceful",
-			Image:           imageutils.GetE2EImage(imageutils.BusyBox),
-			ImagePullPolicy: v1.PullNever,
-			Command:         []string{"sh", "-c", script},
-			VolumeMounts:    []v1.VolumeMount{{Name: "ready", MountPath: "/ready"}},
-			ReadinessProbe: &v1.Probe{
-				ProbeHandler:  v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"cat", "/ready/handler-set"}}},
-				PeriodSeconds: 1,
-			},
-		}},
-		Volumes: []v1.Volume{{Name: "ready", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}},
+		Containers:                    []v1.Container{c},
+		Volumes:                       []v1.Volume{{Name: "ready", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}},
 	})
 }
 

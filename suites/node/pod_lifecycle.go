@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
 	e2epod "k8s.io/kubernetes/test/e2e/framework/pod"
-	imageutils "k8s.io/kubernetes/test/utils/image"
 	admissionapi "k8s.io/pod-security-admission/api"
 	"k8s.io/utils/ptr"
 
@@ -44,7 +43,7 @@ var _ = e2eframework.SIGDescribe("node")("PodLifecycle", e2eframework.WithNodeCo
 	It("should make the pod's conditions true in order: PodScheduled, PodReadyToStartContainers, Initialized, ContainersReady, Ready", func(ctx SpecContext) {
 		const initFor, readyAfter = 3 * time.Second, 5 * time.Second
 		pod := busyboxPod("conditions", "main", fmt.Sprintf("sleep %d; touch /tmp/ready; sleep 3600", int(readyAfter.Seconds())))
-		pod.Spec.InitContainers = []v1.Container{busyboxContainer("init", fmt.Sprintf("sleep %d", int(initFor.Seconds())))}
+		pod.Spec.InitContainers = []v1.Container{framework.BusyboxContainer("init", fmt.Sprintf("sleep %d", int(initFor.Seconds())))}
 		pod.Spec.Containers[0].ReadinessProbe = &v1.Probe{
 			ProbeHandler:  v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"cat", "/tmp/ready"}}},
 			PeriodSeconds: 1,
@@ -253,18 +252,5 @@ func podLogsDir(ctx context.Context, f *e2eframework.Framework) string {
 // busyboxPod is a pod with one busybox container that runs script, with
 // the runtime handler under test.
 func busyboxPod(name, container, script string) *v1.Pod {
-	return framework.UseRuntimeHandler(&v1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec:       v1.PodSpec{Containers: []v1.Container{busyboxContainer(container, script)}},
-	})
-}
-
-// busyboxContainer is a busybox container that runs script.
-func busyboxContainer(name, script string) v1.Container {
-	return v1.Container{
-		Name:            name,
-		Image:           imageutils.GetE2EImage(imageutils.BusyBox),
-		ImagePullPolicy: v1.PullNever,
-		Command:         []string{"sh", "-c", script},
-	}
+	return framework.BusyboxPod(name, framework.BusyboxContainer(container, script))
 }

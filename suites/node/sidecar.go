@@ -32,7 +32,7 @@ var _ = e2eframework.SIGDescribe("node")("SidecarContainers", e2eframework.WithN
 	It("should start the main containers only once a restartable init container has started, and keep it running beside them", func(ctx SpecContext) {
 		const startupTakes = 4 * time.Second
 		pod := busyboxPod("sidecar-start", "main", "echo main-start="+uptime+"; sleep 3600")
-		sidecar := busyboxContainer("sidecar", fmt.Sprintf("echo sidecar-start=%s; sleep %d; touch /tmp/started; sleep 3600",
+		sidecar := framework.BusyboxContainer("sidecar", fmt.Sprintf("echo sidecar-start=%s; sleep %d; touch /tmp/started; sleep 3600",
 			uptime, int(startupTakes.Seconds())))
 		sidecar.RestartPolicy = ptr.To(v1.ContainerRestartPolicyAlways)
 		sidecar.StartupProbe = &v1.Probe{
@@ -58,7 +58,7 @@ var _ = e2eframework.SIGDescribe("node")("SidecarContainers", e2eframework.WithN
 
 	It("should restart a restartable init container that exits while the main containers run, without restarting them", func(ctx SpecContext) {
 		pod := busyboxPod("sidecar-restart", "main", "sleep 3600")
-		sidecar := busyboxContainer("sidecar", "sleep 2; exit 1")
+		sidecar := framework.BusyboxContainer("sidecar", "sleep 2; exit 1")
 		sidecar.RestartPolicy = ptr.To(v1.ContainerRestartPolicyAlways)
 		pod.Spec.InitContainers = []v1.Container{sidecar}
 		pod = e2epod.NewPodClient(f).CreateSync(ctx, pod)
@@ -89,7 +89,7 @@ var _ = e2eframework.SIGDescribe("node")("SidecarContainers", e2eframework.WithN
 		// sidecar exits at once.
 		pod := busyboxPod("sidecar-stop", "main",
 			`trap 'echo main-term=`+uptime+` > /dev/termination-log; sleep 3; exit 0' TERM; touch /tmp/trap-set; while true; do sleep 1; done`)
-		sidecar := busyboxContainer("sidecar",
+		sidecar := framework.BusyboxContainer("sidecar",
 			`trap 'echo sidecar-term=`+uptime+` > /dev/termination-log; exit 0' TERM; touch /tmp/trap-set; while true; do sleep 1; done`)
 		sidecar.RestartPolicy = ptr.To(v1.ContainerRestartPolicyAlways)
 		trapSet := &v1.Probe{ProbeHandler: v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"cat", "/tmp/trap-set"}}}, PeriodSeconds: 1}
