@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -23,15 +22,7 @@ import (
 // filesystem in ash's words (the read-only rootfs spec), and that runs what
 // PATH finds before its own applets.
 func TestBusyboxShellIsAsh(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds images: needs Go, apt and Debian's compilers")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("needs a Debian machine (apt-get)")
-	}
-	_, file, _, _ := runtime.Caller(0)
-	module := filepath.Dir(filepath.Dir(file))
-	b := &Builder{ModuleDir: module, OutDir: t.TempDir(), CacheDir: filepath.Join(module, "_output", "images", ".cache")}
+	b := testBuilder(t, "builds images: needs Go, apt and Debian's compilers")
 	imgs, err := Lookup("busybox")
 	if err != nil {
 		t.Fatal(err)

@@ -6,12 +6,29 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
+
+// testBuilder returns a builder of the module's images into a temporary
+// directory, with the module's cache, or skips the test in -short mode
+// (why says what building needs) and off Debian.
+func testBuilder(t *testing.T, why string) *Builder {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		t.Skip("needs a Debian machine (apt-get)")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	module := filepath.Dir(filepath.Dir(file))
+	return &Builder{ModuleDir: module, OutDir: t.TempDir(), CacheDir: filepath.Join(module, "_output", "images", ".cache")}
+}
 
 // layerFile is an entry of an image's layers, with its content.
 type layerFile struct {

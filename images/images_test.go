@@ -6,9 +6,7 @@ import (
 	"context"
 	"debug/elf"
 	"io"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -88,14 +86,7 @@ func TestRootfsTarIsReproducible(t *testing.T) {
 // runs (under qemu-user for a foreign arch); the image config names the
 // platform.
 func TestBuildImagesForEveryArch(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds images: needs Go and apt")
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("needs a Debian machine (apt-get)")
-	}
-	_, file, _, _ := runtime.Caller(0)
-	b := &Builder{ModuleDir: filepath.Dir(filepath.Dir(file)), OutDir: t.TempDir(), CacheDir: filepath.Join(filepath.Dir(filepath.Dir(file)), "_output", "images", ".cache")}
+	b := testBuilder(t, "builds images: needs Go and apt")
 	imgs, err := Lookup("pause", "busybox", "agnhost")
 	if err != nil {
 		t.Fatal(err)
