@@ -24,7 +24,7 @@ type Builder struct {
 	// ModuleDir is the root of the node-test module: Go programs are built
 	// from it, at the versions its go.mod pins.
 	ModuleDir string
-	// OutDir receives <arch>/<name>.tar.
+	// OutDir receives <arch>/images.tar.
 	OutDir string
 	// CacheDir keeps downloaded Debian packages, unpacked Debian source
 	// packages (and the private apt configuration that fetches them), and
@@ -34,26 +34,38 @@ type Builder struct {
 	Logger *slog.Logger
 }
 
-// Built describes one archive written by Build.
+// Built describes one image written by Build.
 type Built struct {
-	Image    Image
-	Arch     Arch
-	Path     string
+	Image Image
+	Arch  Arch
+	// Path is the archive holding it with the other images built.
+	Path string
+	// Bytes is the image's size as stored: its manifest, config and
+	// compressed layers, layers shared with other images counted in full.
 	Bytes    int64
 	Duration time.Duration
 }
 
 type buildFunc func(ctx context.Context, b *Builder, arch Arch) (v1.Image, error)
 
-// Archive is where the archive of img for arch is written under dir.
-func Archive(dir string, arch Arch, img Image) string {
-	return filepath.Join(dir, arch.Name, img.Name+".tar")
+// ArchiveName is the file, under <dir>/<arch>/, holding the test images of
+// an arch.
+const ArchiveName = "images.tar"
+
+// Archive is where Build writes the archive of arch's images under dir.
+func Archive(dir string, arch Arch) string {
+	return filepath.Join(dir, arch.Name, ArchiveName)
 }
 
-// Build builds each image for arch into b.OutDir/<arch>/<name>.tar, an image
-// archive that both `ctr images import` and `docker load` accept.
+// Build builds each image for arch and writes them all to one archive,
+// b.OutDir/<arch>/images.tar, holding each layer once: the images share
+// busybox's layer, and agnhost-prev all of agnhost's. Both `ctr images
+// import` and `docker load` accept the archive; the loaders import one image
+// of it at a time.
 func (b *Builder) Build(ctx context.Context, arch Arch, imgs []Image) ([]Built, error) {
 	var out []Built
+	refs := map[name.Reference]v1.Image{}
+	p := Archive(b.OutDir, arch)
 	for _, img := range imgs {
 		if !slices.Contains(img.Arches, arch.Name) {
 			b.log().Warn("image not available for arch", "image", img.Name, "arch", arch.Name)
@@ -62,28 +74,52 @@ func (b *Builder) Build(ctx context.Context, arch Arch, imgs []Image) ([]Built, 
 		start := time.Now()
 		v1img, err := img.build(ctx, b, arch)
 		if err != nil {
-			return out, fmt.Errorf("build image %s for %s: %w", img.Name, arch.Name, err)
+			return nil, fmt.Errorf("build image %s for %s: %w", img.Name, arch.Name, err)
 		}
-		ref, err := name.ParseReference(img.Ref)
+		ref, err := name.NewTag(img.Ref)
 		if err != nil {
-			return out, fmt.Errorf("parse reference %s: %w", img.Ref, err)
+			return nil, fmt.Errorf("parse reference %s: %w", img.Ref, err)
 		}
-		p := Archive(b.OutDir, arch, img)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return out, fmt.Errorf("create output dir: %w", err)
-		}
-		if err := tarball.WriteToFile(p, ref, v1img); err != nil {
-			return out, fmt.Errorf("write %s: %w", p, err)
-		}
-		fi, err := os.Stat(p)
+		size, err := imageBytes(v1img)
 		if err != nil {
-			return out, err
+			return nil, fmt.Errorf("image %s for %s: %w", img.Name, arch.Name, err)
 		}
-		bt := Built{Image: img, Arch: arch, Path: p, Bytes: fi.Size(), Duration: time.Since(start)}
+		refs[ref] = v1img
+		bt := Built{Image: img, Arch: arch, Path: p, Bytes: size, Duration: time.Since(start)}
 		b.log().Info("built image", "image", img.Ref, "arch", arch.Name, "bytes", bt.Bytes, "seconds", bt.Duration.Seconds())
 		out = append(out, bt)
 	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("create output dir: %w", err)
+	}
+	// Written aside and renamed: a failed write leaves no partial archive.
+	tmp := p + ".tmp"
+	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", p, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// imageBytes is the size of img as stored: manifest, config and compressed
+// layers.
+func imageBytes(img v1.Image) (int64, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return 0, err
+	}
+	raw, err := img.RawManifest()
+	if err != nil {
+		return 0, err
+	}
+	n := int64(len(raw)) + m.Config.Size
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n, nil
 }
 
 func (b *Builder) log() *slog.Logger {
@@ -93,13 +129,9 @@ func (b *Builder) log() *slog.Logger {
 	return b.Logger
 }
 
-// image assembles a one-layer image of fs for arch.
-func image(arch Arch, fs *rootfs, cfg v1.Config, opts ...tarball.LayerOption) (v1.Image, error) {
-	layer, err := fs.layer(opts...)
-	if err != nil {
-		return nil, err
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+// image assembles an image of layers for arch.
+func image(arch Arch, cfg v1.Config, layers ...v1.Layer) (v1.Image, error) {
+	img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
 		return nil, err
 	}

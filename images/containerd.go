@@ -3,11 +3,11 @@ package images
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/platforms"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -32,13 +32,14 @@ type ContainerdLoader struct {
 }
 
 // Load implements Loader.
-func (l *ContainerdLoader) Load(ctx context.Context, path, ref string) (Loaded, error) {
+func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (Loaded, error) {
 	start := time.Now()
-	res := Loaded{Ref: ref, Bytes: fileSize(path)}
-	id, err := configDigest(path, ref)
+	res := Loaded{Ref: ref}
+	id, bytes, err := identity(img)
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("image %s: %w", ref, err)
 	}
+	res.Bytes = bytes
 	if have, err := criImageID(ctx, l.CRI, ref); err == nil && have == id {
 		res.Skipped, res.Duration = true, time.Since(start)
 		return res, nil
@@ -48,26 +49,26 @@ func (l *ContainerdLoader) Load(ctx context.Context, path, ref string) (Loaded, 
 		return res, fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
 	}
 	defer c.Close()
-	f, err := os.Open(path)
+	archive, err := archiveStream(img, ref)
 	if err != nil {
 		return res, err
 	}
-	defer f.Close()
+	defer archive.Close()
 	platform := platforms.Only(l.Arch.ociPlatform())
-	imgs, err := c.Import(ctx, f,
+	imgs, err := c.Import(ctx, archive,
 		containerd.WithImageLabels(map[string]string{PinnedLabel: "pinned"}),
 		containerd.WithImportPlatform(platform),
 	)
 	if err != nil {
-		return res, fmt.Errorf("import %s into containerd: %w", path, err)
+		return res, fmt.Errorf("import %s into containerd: %w", ref, err)
 	}
 	snapshotter := l.Snapshotter
 	if snapshotter == "" {
 		snapshotter = "overlayfs"
 	}
-	for _, img := range imgs {
-		if err := containerd.NewImageWithPlatform(c, img, platform).Unpack(ctx, snapshotter); err != nil {
-			return res, fmt.Errorf("unpack %s with snapshotter %s: %w", img.Name, snapshotter, err)
+	for _, i := range imgs {
+		if err := containerd.NewImageWithPlatform(c, i, platform).Unpack(ctx, snapshotter); err != nil {
+			return res, fmt.Errorf("unpack %s with snapshotter %s: %w", i.Name, snapshotter, err)
 		}
 	}
 	if err := waitForCRI(ctx, l.CRI, ref, id); err != nil {

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/moby/client"
 )
 
@@ -19,13 +19,14 @@ type DockerLoader struct {
 }
 
 // Load implements Loader.
-func (l *DockerLoader) Load(ctx context.Context, path, ref string) (Loaded, error) {
+func (l *DockerLoader) Load(ctx context.Context, img v1.Image, ref string) (Loaded, error) {
 	start := time.Now()
-	res := Loaded{Ref: ref, Bytes: fileSize(path)}
-	id, err := configDigest(path, ref)
+	res := Loaded{Ref: ref}
+	id, bytes, err := identity(img)
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("image %s: %w", ref, err)
 	}
+	res.Bytes = bytes
 	c, err := client.New(client.WithHost("unix://" + l.Socket))
 	if err != nil {
 		return res, fmt.Errorf("connect to docker at %s: %w", l.Socket, err)
@@ -35,18 +36,18 @@ func (l *DockerLoader) Load(ctx context.Context, path, ref string) (Loaded, erro
 		res.Skipped, res.Duration = true, time.Since(start)
 		return res, nil
 	}
-	f, err := os.Open(path)
+	archive, err := archiveStream(img, ref)
 	if err != nil {
 		return res, err
 	}
-	defer f.Close()
-	resp, err := c.ImageLoad(ctx, f, client.ImageLoadWithQuiet(true))
+	defer archive.Close()
+	resp, err := c.ImageLoad(ctx, archive, client.ImageLoadWithQuiet(true))
 	if err != nil {
-		return res, fmt.Errorf("docker load %s: %w", path, err)
+		return res, fmt.Errorf("docker load %s: %w", ref, err)
 	}
 	defer resp.Close()
 	if err := dockerStreamError(resp); err != nil {
-		return res, fmt.Errorf("docker load %s: %w", path, err)
+		return res, fmt.Errorf("docker load %s: %w", ref, err)
 	}
 	have, err := c.ImageInspect(ctx, ref)
 	if err != nil {

@@ -88,7 +88,11 @@ func ImageFromDockerfile(dockerfile, contextDir string) (v1.Image, Arch, error) 
 		return nil, Arch{}, fmt.Errorf("%s: ARG ARCH: %w", dockerfile, err)
 	}
 	cfg.Env = append([]string{pathEnv}, cfg.Env...)
-	img, err := image(arch, fs, cfg, tarball.WithMediaType(types.OCILayer))
+	layer, err := fs.layer(tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, Arch{}, err
+	}
+	img, err := image(arch, cfg, layer)
 	if err != nil {
 		return nil, Arch{}, err
 	}

@@ -19,7 +19,7 @@ func TestOCILayoutFromTheRepositoryDockerfiles(t *testing.T) {
 		for _, f := range []string{"node-test", "conformance.test", "ginkgo"} {
 			writeFile(t, filepath.Join(ctxDir, "_output/bin/linux", a.Name, f), a.Name+" "+f)
 		}
-		writeFile(t, filepath.Join(ctxDir, "_output/images", a.Name, "busybox.tar"), "archive")
+		writeFile(t, filepath.Join(ctxDir, "_output/images", a.Name, ArchiveName), "archive")
 		dockerfiles = append(dockerfiles, filepath.Join("..", "Dockerfile."+a.Name))
 	}
 	out := filepath.Join(t.TempDir(), "oci")
@@ -65,7 +65,7 @@ func TestOCILayoutFromTheRepositoryDockerfiles(t *testing.T) {
 		for name, f := range imageFiles(t, img) {
 			files[name] = string(f.data)
 		}
-		if files["usr/local/bin/node-test"] != a.Name+" node-test" || files["usr/local/images/"+a.Name+"/busybox.tar"] != "archive" {
+		if files["usr/local/bin/node-test"] != a.Name+" node-test" || files["usr/local/images/"+a.Name+"/"+ArchiveName] != "archive" {
 			t.Errorf("%s: files %v", a.Name, keys(files))
 		}
 		if _, ok := files["tmp"]; !ok {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // testBuilder returns a builder of the module's images into a temporary
@@ -71,17 +70,15 @@ func imageFiles(t *testing.T, img v1.Image) map[string]*layerFile {
 	return files
 }
 
-// layerFiles reads the single layer of the image archive at p.
-func layerFiles(t *testing.T, p string) map[string]*layerFile {
+// archiveFiles reads the files of image img from the archive of arch's
+// images under dir.
+func archiveFiles(t *testing.T, dir string, arch Arch, img Image) map[string]*layerFile {
 	t.Helper()
-	img, err := tarball.ImageFromPath(p, nil)
+	v, err := FromArchive(dir, arch, img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ls, err := img.Layers(); err != nil || len(ls) != 1 {
-		t.Fatalf("%s: want one layer: %d, %v", p, len(ls), err)
-	}
-	return imageFiles(t, img)
+	return imageFiles(t, v)
 }
 
 // qemuUser names Debian's qemu-user-static emulator of each foreign arch.

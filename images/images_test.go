@@ -6,12 +6,11 @@ import (
 	"context"
 	"debug/elf"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 func TestLookupArch(t *testing.T) {
@@ -81,13 +80,14 @@ func TestRootfsTarIsReproducible(t *testing.T) {
 	}
 }
 
-// TestBuildImagesForEveryArch builds pause, busybox and agnhost for every
-// arch and checks each binary inside carries its arch's ELF machine and
-// runs (under qemu-user for a foreign arch); the image config names the
-// platform.
+// TestBuildImagesForEveryArch builds pause, busybox, agnhost and
+// agnhost-prev for every arch and checks each binary inside carries its
+// arch's ELF machine and runs (under qemu-user for a foreign arch); the
+// image config names the platform; the arch's archive holds the layers the
+// images share once.
 func TestBuildImagesForEveryArch(t *testing.T) {
 	b := testBuilder(t, "builds images: needs Go and apt")
-	imgs, err := Lookup("pause", "busybox", "agnhost")
+	imgs, err := Lookup("pause", "busybox", "agnhost", "agnhost-prev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, bt := range built {
-				img, err := tarball.ImageFromPath(bt.Path, nil)
+				img, err := FromArchive(b.OutDir, arch, bt.Image)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,6 +115,7 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 				}
 				runUnderQEMU(t, files, arch, bt.Image.Name)
 			}
+			checkSharedLayers(t, b.OutDir, arch, built)
 		})
 	}
 
@@ -161,6 +162,49 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkSharedLayers checks that the images built share layers as their
+// recipes say (agnhost-prev all of agnhost's, agnhost busybox's) and that
+// the archive holds each shared layer once: it is smaller than the images
+// it holds by the bytes of the layers they share.
+func checkSharedLayers(t *testing.T, dir string, arch Arch, built []Built) {
+	t.Helper()
+	layers := map[string][]string{}
+	var sum, shared int64
+	for i, bt := range built {
+		img, err := FromArchive(dir, arch, bt.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range m.Layers {
+			layers[bt.Image.Name] = append(layers[bt.Image.Name], l.Digest.String())
+			if seen := slices.ContainsFunc(built[:i], func(o Built) bool {
+				return slices.Contains(layers[o.Image.Name], l.Digest.String())
+			}); seen {
+				shared += l.Size
+			}
+		}
+		sum += bt.Bytes
+	}
+	if !slices.Equal(layers["agnhost-prev"], layers["agnhost"]) {
+		t.Errorf("agnhost-prev's layers %v are not agnhost's %v", layers["agnhost-prev"], layers["agnhost"])
+	}
+	if len(layers["agnhost"]) != 2 || layers["agnhost"][0] != layers["busybox"][0] {
+		t.Errorf("agnhost's layers %v must be busybox's %v and its own", layers["agnhost"], layers["busybox"])
+	}
+	fi, err := os.Stat(Archive(dir, arch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > sum-shared+1<<20 {
+		t.Errorf("the archive is %d bytes: the images are %d, %d of them in shared layers; want at most %d (a shared layer is stored once)", fi.Size(), sum, shared, sum-shared+1<<20)
+	}
+	t.Logf("%s: archive %d bytes for %d bytes of images, %d shared", arch.Name, fi.Size(), sum, shared)
 }
 
 // runUnderQEMU runs the image's main binary (busybox echo, pause -v,

@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -16,7 +15,7 @@ import (
 const refNameAnnotation = "org.opencontainers.image.ref.name"
 
 // WriteIndexLayout writes, as an OCI image layout at out, one multi-arch
-// index per image of imgs, from the archives under dir (<dir>/<arch>/<name>.tar)
+// index per image of imgs, from the archives under dir (<dir>/<arch>/images.tar)
 // of each of its arches, annotated with the image's reference: what a
 // registry would serve for it. An archive missing for an arch the image is
 // built for is an error.
@@ -35,10 +34,9 @@ func WriteIndexLayout(out, dir string, imgs []Image) (layout.Path, error) {
 			if err != nil {
 				return "", err
 			}
-			path := Archive(dir, arch, img)
-			archive, err := tarball.ImageFromPath(path, nil)
+			archive, err := FromArchive(dir, arch, img)
 			if err != nil {
-				return "", fmt.Errorf("image %s for %s: %w: build it with node-test images build --arch %s", img.Name, arch.Name, err, arch.Name)
+				return "", err
 			}
 			platform := arch.Platform()
 			idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: archive, Descriptor: v1.Descriptor{Platform: &platform}})

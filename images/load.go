@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -25,24 +28,51 @@ type Loaded struct {
 
 // Loader puts image archives into a node's runtime.
 type Loader interface {
-	// Load imports the archive at path, holding the image ref, unless the
-	// runtime already has that exact image; it returns once the runtime's
-	// CRI reports the image.
-	Load(ctx context.Context, path, ref string) (Loaded, error)
+	// Load imports img as ref, unless the runtime already has that exact
+	// image; it returns once the runtime's CRI reports the image.
+	Load(ctx context.Context, img v1.Image, ref string) (Loaded, error)
 }
 
-// configDigest is the image ID (config digest) of the archive at path, the
-// ID the CRI reports for it once loaded.
-func configDigest(path, ref string) (string, error) {
-	img, err := tarball.ImageFromPath(path, nil)
-	if err != nil {
-		return "", fmt.Errorf("read image archive %s: %w", path, err)
+// FromArchive reads the image img of arch from the archive Build wrote
+// under dir.
+func FromArchive(dir string, arch Arch, img Image) (v1.Image, error) {
+	p := Archive(dir, arch)
+	if _, err := os.Stat(p); err != nil {
+		return nil, fmt.Errorf("no archive of the %s test images at %s: build it with node-test images build --arch %s", arch.Name, p, arch.Name)
 	}
+	tag, err := name.NewTag(img.Ref)
+	if err != nil {
+		return nil, err
+	}
+	v, err := tarball.ImageFromPath(p, &tag)
+	if err != nil {
+		return nil, fmt.Errorf("image %s is not in %s (%w): build it with node-test images build --arch %s", img.Ref, p, err, arch.Name)
+	}
+	return v, nil
+}
+
+// identity is the image ID the CRI reports for img once loaded (its config
+// digest) and its size as stored.
+func identity(img v1.Image) (id string, bytes int64, err error) {
 	h, err := img.ConfigName()
 	if err != nil {
-		return "", fmt.Errorf("read image archive %s: %w", path, err)
+		return "", 0, fmt.Errorf("read the image config: %w", err)
 	}
-	return h.String(), nil
+	bytes, err = imageBytes(img)
+	return h.String(), bytes, err
+}
+
+// archiveStream is an image archive of img alone, tagged ref, produced as it
+// is read: what `docker load` and containerd's import take. The layers are
+// copied as they are stored, compressed.
+func archiveStream(img v1.Image, ref string) (io.ReadCloser, error) {
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(tarball.Write(tag, img, pw)) }()
+	return pr, nil
 }
 
 // criImageID is the ID of the image ref in the CRI, "" when it has none.
@@ -70,12 +100,4 @@ func waitForCRI(ctx context.Context, cri runtimeapi.ImageServiceClient, ref, id 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func fileSize(path string) int64 {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
 }

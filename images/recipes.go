@@ -19,22 +19,42 @@ func buildPause(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
 	if err := fs.copyFile("pause", 0o755, bin); err != nil {
 		return nil, err
 	}
-	return image(arch, fs, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"})
+	layer, err := fs.layer()
+	if err != nil {
+		return nil, err
+	}
+	return image(arch, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"}, layer)
 }
 
 func buildBusybox(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
-	fs, err := busyboxRootfs(ctx, b, arch)
+	return onBusybox(ctx, b, arch, nil, v1.Config{Cmd: []string{"sh"}, Env: []string{pathEnv}})
+}
+
+// onBusybox is an image of two layers: the busybox image's one, then fs
+// (none when fs is nil). Every image but pause shares the busybox layer, so
+// an archive holding several of them holds it once.
+func onBusybox(ctx context.Context, b *Builder, arch Arch, fs *rootfs, cfg v1.Config) (v1.Image, error) {
+	base, err := busyboxRootfs(ctx, b, arch)
 	if err != nil {
 		return nil, err
 	}
-	return image(arch, fs, v1.Config{Cmd: []string{"sh"}, Env: []string{pathEnv}})
+	layers := []*rootfs{base}
+	if fs != nil {
+		layers = append(layers, fs)
+	}
+	var ls []v1.Layer
+	for _, fs := range layers {
+		l, err := fs.layer()
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return image(arch, cfg, ls...)
 }
 
 func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
-	fs, err := busyboxRootfs(ctx, b, arch)
-	if err != nil {
-		return nil, err
-	}
+	fs := newRootfs()
 	bin, err := b.goBinary(ctx, "k8s.io/kubernetes/test/images/agnhost", arch)
 	if err != nil {
 		return nil, err
@@ -59,17 +79,14 @@ func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 	// Specs run agnhost as these ids, as upstream's image declares them.
 	fs.file("etc/passwd", 0o644, []byte(passwd+"agnhost:x:1000:50000:agnhost:/home:/bin/sh\n"))
 	fs.file("etc/group", 0o644, []byte(group+"agnhost:x:50000:\n"))
-	return image(arch, fs, v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}, Env: []string{pathEnv}})
+	return onBusybox(ctx, b, arch, fs, v1.Config{Entrypoint: []string{"/agnhost"}, Cmd: []string{"pause"}, Env: []string{pathEnv}})
 }
 
 // buildNonewprivs is busybox with k8s.io/kubernetes/test/images/nonewprivs
 // as a setuid-root /usr/local/bin/nnp that prints its effective uid: the
 // AllowPrivilegeEscalation specs see whether the setuid bit took effect.
 func buildNonewprivs(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
-	fs, err := busyboxRootfs(ctx, b, arch)
-	if err != nil {
-		return nil, err
-	}
+	fs := newRootfs()
 	bin, err := b.goBinary(ctx, "k8s.io/kubernetes/test/images/nonewprivs", arch)
 	if err != nil {
 		return nil, err
@@ -77,7 +94,7 @@ func buildNonewprivs(ctx context.Context, b *Builder, arch Arch) (v1.Image, erro
 	if err := fs.copyFile("usr/local/bin/nnp", 0o4755, bin); err != nil {
 		return nil, err
 	}
-	return image(arch, fs, v1.Config{Cmd: []string{"nnp"}, Env: []string{pathEnv}})
+	return onBusybox(ctx, b, arch, fs, v1.Config{Cmd: []string{"nnp"}, Env: []string{pathEnv}})
 }
 
 // nonrootUser is the user upstream's nonroot image runs as.
@@ -86,17 +103,13 @@ const nonrootUser = "1234"
 // buildNonroot is busybox whose image config runs as a non-root user: the
 // runAsNonRoot specs check that the kubelet runs it as the image says.
 func buildNonroot(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
-	fs, err := busyboxRootfs(ctx, b, arch)
-	if err != nil {
-		return nil, err
-	}
-	return image(arch, fs, v1.Config{User: nonrootUser, Cmd: []string{"sh"}, Env: []string{pathEnv}})
+	return onBusybox(ctx, b, arch, nil, v1.Config{User: nonrootUser, Cmd: []string{"sh"}, Env: []string{pathEnv}})
 }
 
 // buildAgnhostPrev is the image the framework names as agnhost's previous
 // release. Specs use it only as a second agnhost image (to change a pod's
 // image and see it run); it is the pinned agnhost with a label that makes
-// its image ID differ.
+// its image ID differ, and its layers are agnhost's.
 func buildAgnhostPrev(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
 	img, err := buildAgnhost(ctx, b, arch)
 	if err != nil {

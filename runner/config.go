@@ -41,7 +41,7 @@ type Config struct {
 	SpecTimeout   time.Duration // ginkgo --timeout for the whole spec run
 	StaticPodDir  string        // the kubelet's static pod dir ($CONFIG_DIR); default: from its config
 	BinDir        string        // where conformance.test and ginkgo are
-	ImagesDir     string        // where the image archives are: <ImagesDir>/<arch>/<name>.tar
+	ImagesDir     string        // where the image archives are: <ImagesDir>/<arch>/images.tar
 	APIAddress    string        // the insecure local endpoint, http://<APIAddress>
 	SecurePort    int           // the control plane's secure port
 	BearerToken   string        // also accept this token on the secure port
@@ -99,7 +99,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.SpecTimeout, "spec-timeout", c.SpecTimeout, "time limit of the whole spec run")
 	fs.StringVar(&c.StaticPodDir, "static-pod-dir", c.StaticPodDir, "the kubelet's static pod directory ($CONFIG_DIR, mounted at the same path); default: read from the kubelet's config")
 	fs.StringVar(&c.BinDir, "bin-dir", c.BinDir, "directory holding conformance.test and ginkgo")
-	fs.StringVar(&c.ImagesDir, "images-dir", c.ImagesDir, "directory of the test image archives, <dir>/<arch>/<name>.tar")
+	fs.StringVar(&c.ImagesDir, "images-dir", c.ImagesDir, "directory of the test image archives, <dir>/<arch>/images.tar")
 	fs.StringVar(&c.APIAddress, "api-address", c.APIAddress, "loopback address of the local API endpoint the kubelet uses (http://localhost:8080)")
 	fs.IntVar(&c.SecurePort, "secure-port", c.SecurePort, "the control plane's secure port on 127.0.0.1 (0: any free port)")
 	fs.StringVar(&c.BearerToken, "bearer-token", c.BearerToken, "also accept this token on the secure port, for a kubelet set up the upstream way")

@@ -53,7 +53,7 @@ func newImagesBuildCommand(logger *slog.Logger, streams Streams) *cobra.Command 
 	)
 	cmd := &cobra.Command{
 		Use:   "build",
-		Short: "Build the test images offline into <out>/<arch>/<name>.tar (needs the node-test source tree and Go)",
+		Short: "Build the test images offline into <out>/<arch>/images.tar (needs the node-test source tree and Go)",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			a, err := images.LookupArch(arch)
@@ -69,10 +69,19 @@ func newImagesBuildCommand(logger *slog.Logger, streams Streams) *cobra.Command 
 			}
 			b := &images.Builder{ModuleDir: module, OutDir: out, CacheDir: filepath.Join(out, ".cache"), Logger: logger}
 			built, err := b.Build(c.Context(), a, imgs)
-			for _, bt := range built {
-				fmt.Fprintf(streams.Out, "%s\t%s\t%d bytes\t%.1fs\n", bt.Path, bt.Image.Ref, bt.Bytes, bt.Duration.Seconds())
+			if err != nil {
+				return err
 			}
-			return err
+			for _, bt := range built {
+				fmt.Fprintf(streams.Out, "%s\t%s\t%d bytes\t%.1fs\n", bt.Image.Name, bt.Image.Ref, bt.Bytes, bt.Duration.Seconds())
+			}
+			p := images.Archive(out, a)
+			fi, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "archive\t%s\t%d bytes (each layer once)\n", p, fi.Size())
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&arch, "arch", images.HostArch().Name, "architecture to build for: "+strings.Join(images.ArchNames(), ", "))
@@ -122,7 +131,7 @@ func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&rootfs, "rootfs", "/", "where the host's / is mounted")
-	fs.StringVar(&dir, "dir", runner.DefaultImagesDir(), "directory of the archives, <dir>/<arch>/<name>.tar")
+	fs.StringVar(&dir, "dir", runner.DefaultImagesDir(), "directory of the archives, <dir>/<arch>/images.tar")
 	fs.StringVar(&runtime, "runtime", "", "containerd or docker (default: the host's CRI runtime)")
 	fs.StringSliceVar(&only, "only", nil, "load only these images (default: all)")
 	return cmd
@@ -191,7 +200,7 @@ func newImagesIndexCommand(streams Streams) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "_output/images", "directory of the archives, <dir>/<arch>/<name>.tar")
+	cmd.Flags().StringVar(&dir, "dir", "_output/images", "directory of the archives, <dir>/<arch>/images.tar")
 	cmd.Flags().StringVar(&out, "out", "_output/images/oci", "the OCI image layout directory to write")
 	return cmd
 }

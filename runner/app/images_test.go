@@ -1,0 +1,273 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/node-test/node-test/images"
+	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/host"
+)
+
+// imageProbes say how a container of each carried image proves it runs: the
+// command (nil: the image's own) and, for a command, the output it prints.
+var imageProbes = map[string]struct {
+	cmd  []string
+	want string
+}{
+	"pause":        {},
+	"busybox":      {[]string{"sh", "-c", "echo busybox runs"}, "busybox runs"},
+	"agnhost":      {[]string{"/agnhost", "--help"}, "Usage:"},
+	"agnhost-prev": {[]string{"/agnhost-2", "--help"}, "Usage:"},
+	"nonewprivs":   {[]string{"sh", "-c", "nnp"}, "Effective uid: 0"},
+	"nonroot":      {[]string{"id", "-u"}, "1234"},
+}
+
+// imagesDir is the archives make test builds for this machine.
+func imagesDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../../_output/images")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(images.Archive(dir, images.HostArch())); err != nil {
+		t.Fatalf("%v: build the test images first (build/images.sh build, run by make test)", err)
+	}
+	return dir
+}
+
+// TestIntegrationImagesLoadIntoContainerd loads every carried image into the
+// local node's containerd through `node-test images load`, twice: the
+// second load finds each image present. Each image then runs a container of
+// a CRI pod. A fresh reference shows a real import, then a no-op.
+func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node (make node-up)")
+	}
+	dir := imagesDir(t)
+	for i := range 2 {
+		code, out := run(t, "images", "load", "--rootfs", "/", "--dir", dir)
+		if code != 0 {
+			t.Fatalf("images load exited %d:\n%s", code, out)
+		}
+		for _, img := range images.Registry() {
+			if i == 1 && !strings.Contains(out, "present\t"+img.Ref+"\t") {
+				t.Errorf("the second load did not find %s present:\n%s", img.Ref, out)
+			}
+		}
+	}
+
+	h, err := host.New("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.Runtime("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cri, err := h.DialCRI(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cri.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for _, img := range images.Registry() {
+		t.Run(img.Name, func(t *testing.T) {
+			got, err := criRun(ctx, cri, img.Ref, imageProbes[img.Name].cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := imageProbes[img.Name].want; !strings.Contains(got, want) {
+				t.Errorf("%s printed %q, want %q", img.Ref, got, want)
+			}
+		})
+	}
+
+	t.Run("fresh reference", func(t *testing.T) {
+		l, release, err := runner.NewLoader(h, "containerd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		checkLoadThenNoOp(t, l, dir, func(ref string) {
+			if _, err := cri.Image.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}}); err != nil {
+				t.Errorf("remove %s: %v", ref, err)
+			}
+		})
+	})
+}
+
+// TestIntegrationImagesLoadIntoDocker loads every carried image into the
+// local node's Docker engine (make node-up WITH_DOCKER=1), twice, and runs
+// a container of each.
+func TestIntegrationImagesLoadIntoDocker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node with Docker (make node-up WITH_DOCKER=1)")
+	}
+	if _, err := os.Stat("/run/docker.sock"); err != nil {
+		t.Skip("no Docker engine on this node: make node-up WITH_DOCKER=1")
+	}
+	dir := imagesDir(t)
+	for i := range 2 {
+		code, out := run(t, "images", "load", "--rootfs", "/", "--dir", dir, "--runtime", "docker")
+		if code != 0 {
+			t.Fatalf("images load --runtime docker exited %d:\n%s", code, out)
+		}
+		for _, img := range images.Registry() {
+			if i == 1 && !strings.Contains(out, "present\t"+img.Ref+"\t") {
+				t.Errorf("the second load did not find %s present:\n%s", img.Ref, out)
+			}
+		}
+	}
+	for _, img := range images.Registry() {
+		t.Run(img.Name, func(t *testing.T) {
+			p := imageProbes[img.Name]
+			args := []string{"run", "--rm", "--network", "none", "--pull", "never"}
+			if p.cmd == nil {
+				// The image's own command runs until stopped: see it start.
+				args = append(args, "--detach")
+			} else {
+				args = append(args, "--entrypoint", p.cmd[0])
+			}
+			args = append(args, img.Ref)
+			if p.cmd != nil {
+				args = append(args, p.cmd[1:]...)
+			}
+			out, err := exec.Command("docker", args...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			if p.cmd == nil {
+				id := strings.TrimSpace(string(out))
+				if out, err := exec.Command("docker", "rm", "--force", id).CombinedOutput(); err != nil {
+					t.Errorf("docker rm %s: %v\n%s", id, err, out)
+				}
+			} else if !strings.Contains(string(out), p.want) {
+				t.Errorf("%s printed %q, want %q", img.Ref, out, p.want)
+			}
+		})
+	}
+
+	t.Run("fresh reference", func(t *testing.T) {
+		h, err := host.New("/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, release, err := runner.NewLoader(h, "docker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		checkLoadThenNoOp(t, l, dir, func(ref string) {
+			if out, err := exec.Command("docker", "image", "rm", ref).CombinedOutput(); err != nil {
+				t.Errorf("docker image rm %s: %v\n%s", ref, err, out)
+			}
+		})
+	})
+}
+
+// checkLoadThenNoOp loads the busybox image under a reference no runtime
+// has: the first load imports it, the second finds it present. remove
+// deletes the reference afterwards.
+func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(ref string)) {
+	t.Helper()
+	imgs, err := images.Lookup("busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := images.FromArchive(dir, images.HostArch(), imgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := fmt.Sprintf("node-test.invalid/load-test/busybox:%d", time.Now().UnixNano())
+	ctx := context.Background()
+	first, err := l.Load(ctx, img, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remove(ref)
+	second, err := l.Load(ctx, img, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Skipped || !second.Skipped {
+		t.Errorf("loading %s twice: first skipped=%v, second skipped=%v; want an import, then a no-op", ref, first.Skipped, second.Skipped)
+	}
+	if first.Bytes == 0 {
+		t.Errorf("the load of %s reports no bytes", ref)
+	}
+}
+
+// criRun runs a container of image in a pod sandbox of its own on the host
+// network through the CRI, with cmd (nil: the image's own command), and
+// returns its output once it exits 0; a container of the image's own
+// command only has to start. The pod is removed afterwards.
+func criRun(ctx context.Context, cri *host.CRI, image string, cmd []string) (string, error) {
+	name := fmt.Sprintf("node-test-images-%d", time.Now().UnixNano())
+	logDir, err := os.MkdirTemp("", "node-test-cri-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(logDir)
+	sandbox := &runtimeapi.PodSandboxConfig{
+		Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "node-test", Uid: name},
+		LogDirectory: logDir,
+		Linux: &runtimeapi.LinuxPodSandboxConfig{SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
+			NamespaceOptions: &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_NODE},
+		}},
+	}
+	pod, err := cri.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: sandbox})
+	if err != nil {
+		return "", fmt.Errorf("run pod sandbox: %w", err)
+	}
+	defer func() {
+		cri.Runtime.StopPodSandbox(context.Background(), &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod.PodSandboxId})
+		cri.Runtime.RemovePodSandbox(context.Background(), &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod.PodSandboxId})
+	}()
+	c, err := cri.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+		PodSandboxId: pod.PodSandboxId,
+		Config: &runtimeapi.ContainerConfig{
+			Metadata: &runtimeapi.ContainerMetadata{Name: "probe"},
+			Image:    &runtimeapi.ImageSpec{Image: image},
+			Command:  cmd,
+			LogPath:  "probe.log",
+		},
+		SandboxConfig: sandbox,
+	})
+	if err != nil {
+		return "", fmt.Errorf("create a container of %s: %w", image, err)
+	}
+	if _, err := cri.Runtime.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.ContainerId}); err != nil {
+		return "", fmt.Errorf("start a container of %s: %w", image, err)
+	}
+	for {
+		st, err := cri.Runtime.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.ContainerId})
+		if err != nil {
+			return "", fmt.Errorf("status of the container of %s: %w", image, err)
+		}
+		s := st.GetStatus()
+		log, _ := os.ReadFile(filepath.Join(logDir, "probe.log"))
+		switch {
+		case cmd == nil && s.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
+			return string(log), nil
+		case s.State == runtimeapi.ContainerState_CONTAINER_EXITED && s.ExitCode == 0:
+			return string(log), nil
+		case s.State == runtimeapi.ContainerState_CONTAINER_EXITED:
+			return "", fmt.Errorf("the container of %s exited %d (%s %s): %s", image, s.ExitCode, s.Reason, s.Message, log)
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("the container of %s is %s: %w", image, s.State, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
