@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: formatting, vet, go.mod tidiness, shell syntax, and that only
-# cmd/ exits.
+# Static checks: formatting, vet, go.mod tidiness, generated files, shell
+# syntax, and that only cmd/ exits.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -17,6 +17,14 @@ if ! go mod tidy -diff >/dev/null; then
 	echo "go.mod/go.sum are not tidy: run go mod tidy"
 	fail=1
 fi
+
+# The images each spec package needs are generated from the linked sources.
+usedby=$(mktemp)
+if go run ./images/internal/genusedby -o "$usedby" && ! cmp -s "$usedby" images/usedby.go; then
+	echo "images/usedby.go is stale: run go generate ./images"
+	fail=1
+fi
+rm -f "$usedby"
 
 for f in build/*.sh .ci/run; do bash -n "$f" || fail=1; done
 

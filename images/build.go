@@ -160,9 +160,10 @@ func (b *Builder) goBinary(ctx context.Context, pkg string, arch Arch) (string, 
 	return out, nil
 }
 
-// debian extracts the Debian package pkg of arch's Debian architecture and
-// returns the directory holding its files. Packages come from the build
-// machine's apt sources; a foreign architecture is added to dpkg on demand.
+// debian extracts the Debian package pkg of arch's Debian architecture (or
+// of none: Architecture: all) and returns the directory holding its files.
+// Packages come from the build machine's apt sources; a foreign
+// architecture is added to dpkg on demand.
 func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (string, error) {
 	dir := filepath.Join(b.CacheDir, "deb", debArch, pkg)
 	if _, err := os.Stat(filepath.Join(dir, ".done")); err == nil {
@@ -175,7 +176,16 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 	download := func() error {
 		cmd := exec.CommandContext(ctx, "apt-get", "download", pkg+":"+debArch)
 		cmd.Dir = dl
-		return run(cmd)
+		err := run(cmd)
+		if err != nil {
+			// An Architecture: all package has no candidate of any arch.
+			all := exec.CommandContext(ctx, "apt-get", "download", pkg)
+			all.Dir = dl
+			if run(all) == nil && len(debFiles(dl, pkg, "all")) > 0 {
+				return nil
+			}
+		}
+		return err
 	}
 	if err := download(); err != nil {
 		b.log().Info("adding Debian architecture", "arch", debArch, "reason", err.Error())
@@ -189,7 +199,7 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 			return "", fmt.Errorf("download Debian package %s:%s: %w", pkg, debArch, err)
 		}
 	}
-	debs, _ := filepath.Glob(filepath.Join(dl, pkg+"_*_"+debArch+".deb"))
+	debs := append(debFiles(dl, pkg, debArch), debFiles(dl, pkg, "all")...)
 	if len(debs) == 0 {
 		return "", fmt.Errorf("download Debian package %s:%s: no .deb in %s", pkg, debArch, dl)
 	}
@@ -200,6 +210,12 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 		return "", fmt.Errorf("extract %s: %w", debs[len(debs)-1], err)
 	}
 	return dir, os.WriteFile(filepath.Join(dir, ".done"), nil, 0o644)
+}
+
+// debFiles lists the downloaded .deb files of pkg for debArch in dir.
+func debFiles(dir, pkg, debArch string) []string {
+	debs, _ := filepath.Glob(filepath.Join(dir, pkg+"_*_"+debArch+".deb"))
+	return debs
 }
 
 // debSource is an unpacked Debian source package.

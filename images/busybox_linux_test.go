@@ -3,7 +3,6 @@ package images
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -23,90 +22,82 @@ import (
 // PATH finds before its own applets.
 func TestBusyboxShellIsAsh(t *testing.T) {
 	b := testBuilder(t, "builds images: needs Go, apt and Debian's compilers")
-	imgs, err := Lookup("busybox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, arch := range Arches {
-		t.Run(arch.Name, func(t *testing.T) {
-			if _, err := b.Build(context.Background(), arch, imgs); err != nil {
-				t.Fatal(err)
-			}
-			files := archiveFiles(t, b.OutDir, arch, imgs[0])
-			if sh := files["bin/sh"]; sh == nil || sh.Typeflag != tar.TypeSymlink || sh.Linkname != "busybox" {
-				t.Fatalf("/bin/sh must be a symlink to busybox: %+v", sh)
-			}
-			bash := files["bin/bash"]
-			if bash == nil || bash.Typeflag != tar.TypeReg || bytes.Equal(bash.data, files["bin/busybox"].data) {
-				t.Errorf("/bin/bash must be bash, a binary of its own")
-			}
-			busybox := filepath.Join(t.TempDir(), "busybox")
-			if err := os.WriteFile(busybox, files["bin/busybox"].data, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			sh := binShCommand(t, arch, busybox)
+	imgs := mustLookup(t, "busybox")
+	buildForEachArch(t, b, imgs, func(t *testing.T, arch Arch, _ []Built) {
+		files := archiveFiles(t, b.OutDir, arch, imgs[0])
+		if sh := files["bin/sh"]; sh == nil || sh.Typeflag != tar.TypeSymlink || sh.Linkname != "busybox" {
+			t.Fatalf("/bin/sh must be a symlink to busybox: %+v", sh)
+		}
+		bash := files["bin/bash"]
+		if bash == nil || bash.Typeflag != tar.TypeReg || bytes.Equal(bash.data, files["bin/busybox"].data) {
+			t.Errorf("/bin/bash must be bash, a binary of its own")
+		}
+		busybox := filepath.Join(t.TempDir(), "busybox")
+		if err := os.WriteFile(busybox, files["bin/busybox"].data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sh := binShCommand(t, arch, busybox)
 
-			t.Run("passes variables that are not shell names", func(t *testing.T) {
-				cmd := sh("-c", "env")
-				cmd.Env = []string{"PATH=/bin", "data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"}
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+		t.Run("passes variables that are not shell names", func(t *testing.T) {
+			cmd := sh("-c", "env")
+			cmd.Env = []string{"PATH=/bin", "data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+			}
+			lines := strings.Split(string(out), "\n")
+			for _, want := range []string{"data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"} {
+				if !slices.Contains(lines, want) {
+					t.Errorf("env 'data-1=value-1' /bin/sh -c env printed %q, want a line %q", out, want)
 				}
-				lines := strings.Split(string(out), "\n")
-				for _, want := range []string{"data-1=value-1", "p-data-1=value-1", "DATA_2=value-2"} {
-					if !slices.Contains(lines, want) {
-						t.Errorf("env 'data-1=value-1' /bin/sh -c env printed %q, want a line %q", out, want)
-					}
-				}
-				t.Logf("env 'data-1=value-1' /bin/sh -c env: %q", out)
-			})
-
-			t.Run("runs the commands in PATH before its own applets", func(t *testing.T) {
-				// agnhost's nc, which the networking specs run through
-				// sh -c, must not be busybox's applet.
-				dir := t.TempDir()
-				if err := os.WriteFile(filepath.Join(dir, "nc"), []byte("#!/bin/sh\necho nc from PATH\n"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				cmd := sh("-c", "nc")
-				cmd.Env = []string{"PATH=" + dir}
-				out, err := cmd.CombinedOutput()
-				if err != nil || strings.TrimSpace(string(out)) != "nc from PATH" {
-					t.Errorf("/bin/sh -c nc with PATH=%s printed %q, %v: want the nc in PATH, not the applet", dir, out, err)
-				}
-			})
-
-			t.Run("reports a read-only filesystem in ash's words", func(t *testing.T) {
-				dir := t.TempDir()
-				target := filepath.Join(dir, "file")
-				inner := sh("-c", "echo > "+target)
-				// A user and mount namespace of its own, where dir is
-				// mounted read-only: nothing propagates back from such a
-				// namespace, and the test needs no root.
-				script := `mount -o bind,ro "$0" "$0" && exec -a "$1" "$2" "${@:3}"`
-				cmd := exec.Command("/bin/bash", append([]string{"-c", script, dir, inner.Args[0], inner.Path}, inner.Args[1:]...)...)
-				cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-				cmd.SysProcAttr = &syscall.SysProcAttr{
-					Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
-					UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
-					GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-				}
-				out, err := cmd.CombinedOutput()
-				if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) {
-					t.Skipf("the kernel refuses a user namespace, which mounts a read-only directory: %v", err)
-				}
-				want := "/bin/sh: can't create " + target + ": Read-only file system"
-				if err == nil || strings.TrimSpace(string(out)) != want {
-					t.Fatalf("%v printed %q, %v; want %q and a failure", cmd.Args, out, err, want)
-				}
-				if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
-					t.Errorf("%s was written: %v", target, err)
-				}
-				t.Logf("/bin/sh -c 'echo > %s' on a read-only mount: %q", target, out)
-			})
+			}
+			t.Logf("env 'data-1=value-1' /bin/sh -c env: %q", out)
 		})
-	}
+
+		t.Run("runs the commands in PATH before its own applets", func(t *testing.T) {
+			// agnhost's nc, which the networking specs run through
+			// sh -c, must not be busybox's applet.
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "nc"), []byte("#!/bin/sh\necho nc from PATH\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := sh("-c", "nc")
+			cmd.Env = []string{"PATH=" + dir}
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != "nc from PATH" {
+				t.Errorf("/bin/sh -c nc with PATH=%s printed %q, %v: want the nc in PATH, not the applet", dir, out, err)
+			}
+		})
+
+		t.Run("reports a read-only filesystem in ash's words", func(t *testing.T) {
+			dir := t.TempDir()
+			target := filepath.Join(dir, "file")
+			inner := sh("-c", "echo > "+target)
+			// A user and mount namespace of its own, where dir is
+			// mounted read-only: nothing propagates back from such a
+			// namespace, and the test needs no root.
+			script := `mount -o bind,ro "$0" "$0" && exec -a "$1" "$2" "${@:3}"`
+			cmd := exec.Command("/bin/bash", append([]string{"-c", script, dir, inner.Args[0], inner.Path}, inner.Args[1:]...)...)
+			cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+			cmd.SysProcAttr = &syscall.SysProcAttr{
+				Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+				UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+				GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
+			}
+			out, err := cmd.CombinedOutput()
+			if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) {
+				t.Skipf("the kernel refuses a user namespace, which mounts a read-only directory: %v", err)
+			}
+			want := "/bin/sh: can't create " + target + ": Read-only file system"
+			if err == nil || strings.TrimSpace(string(out)) != want {
+				t.Fatalf("%v printed %q, %v; want %q and a failure", cmd.Args, out, err, want)
+			}
+			if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s was written: %v", target, err)
+			}
+			t.Logf("/bin/sh -c 'echo > %s' on a read-only mount: %q", target, out)
+		})
+	})
 }
 
 // binShCommand returns a constructor of commands that run busybox as

@@ -10,3 +10,5 @@
 // _output/images/<arch>/. It does not decide which specs run; callers ask it
 // for the images a selection needs.
 package images
+
+//go:generate go run ./internal/genusedby -o usedby.go

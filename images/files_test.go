@@ -2,6 +2,7 @@ package images
 
 import (
 	"archive/tar"
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -27,6 +28,31 @@ func testBuilder(t *testing.T, why string) *Builder {
 	_, file, _, _ := runtime.Caller(0)
 	module := filepath.Dir(filepath.Dir(file))
 	return &Builder{ModuleDir: module, OutDir: t.TempDir(), CacheDir: filepath.Join(module, "_output", "images", ".cache")}
+}
+
+// mustLookup returns the images called names.
+func mustLookup(t *testing.T, names ...string) []Image {
+	t.Helper()
+	imgs, err := Lookup(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imgs
+}
+
+// buildForEachArch builds imgs with b for every arch, then runs check on
+// what was built, in a subtest per arch.
+func buildForEachArch(t *testing.T, b *Builder, imgs []Image, check func(t *testing.T, arch Arch, built []Built)) {
+	t.Helper()
+	for _, arch := range Arches {
+		t.Run(arch.Name, func(t *testing.T) {
+			built, err := b.Build(context.Background(), arch, imgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, arch, built)
+		})
+	}
 }
 
 // layerFile is an entry of an image's layers, with its content.

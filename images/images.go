@@ -21,8 +21,9 @@ type Image struct {
 	Recipe string
 	// Arches lists the architectures it can be built for.
 	Arches []string
-	// UsedBy says what needs the image.
-	UsedBy string
+	// Always says why every run needs the image, whatever specs it selects;
+	// "" when only the specs using it do.
+	Always string
 
 	build buildFunc
 }
@@ -34,38 +35,50 @@ func Registry() []Image {
 		{
 			Name: "pause", ID: imageutils.Pause, Ref: imageutils.GetPauseImageName(),
 			Recipe: "images/pause built with CGO_ENABLED=0 (no libc)",
-			Arches: all, UsedBy: "every pod sandbox (containerd sandbox_image)",
+			Arches: all, Always: "every pod's sandbox",
 			build: buildPause,
 		},
 		{
 			Name: "busybox", ID: imageutils.BusyBox, Ref: imageutils.GetE2EImage(imageutils.BusyBox),
 			Recipe: "busybox compiled statically from Debian's source package with its static config plus FEATURE_DI_ENV_HACK and less FEATURE_PREFER_APPLETS (PATH before applets), by Debian's compilers for the arch; one symlink per applet (ash as /bin/sh), bash-static as /bin/bash, /etc/passwd, /tmp 1777",
-			Arches: all, UsedBy: "most pod, volume and lifecycle specs",
-			build: buildBusybox,
+			Arches: all,
+			build:  buildBusybox,
 		},
 		{
 			Name: "agnhost", ID: imageutils.Agnhost, Ref: imageutils.GetE2EImage(imageutils.Agnhost),
 			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost (also as /agnhost-2), images/curl and images/nc, CGO_ENABLED=0",
-			Arches: all, UsedBy: "probe, network, exec and log specs",
-			build: buildAgnhost,
+			Arches: all,
+			build:  buildAgnhost,
 		},
 		{
 			Name: "agnhost-prev", ID: imageutils.AgnhostPrev, Ref: imageutils.GetE2EImage(imageutils.AgnhostPrev),
 			Recipe: "the agnhost image above, labelled apart: specs use it as a second agnhost image",
-			Arches: all, UsedBy: "pod update and lifecycle specs",
-			build: buildAgnhostPrev,
+			Arches: all,
+			build:  buildAgnhostPrev,
 		},
 		{
 			Name: "nonewprivs", ID: imageutils.Nonewprivs, Ref: imageutils.GetE2EImage(imageutils.Nonewprivs),
 			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/nonewprivs as setuid-root /usr/local/bin/nnp",
-			Arches: all, UsedBy: "Security Context AllowPrivilegeEscalation specs",
-			build: buildNonewprivs,
+			Arches: all,
+			build:  buildNonewprivs,
+		},
+		{
+			Name: "nginx", ID: imageutils.Nginx, Ref: imageutils.GetE2EImage(imageutils.Nginx),
+			Recipe: "Debian's nginx (core, no module) with its libraries on the glibc base (Debian's libc6, dash as /bin/sh, coreutils, hostname); serves /usr/share/nginx/html on port 80, logs to the container's output",
+			Arches: all,
+			build:  buildNginx,
+		},
+		{
+			Name: "glibc-dns-testing", ID: imageutils.GlibcDnsTesting, Ref: imageutils.GetE2EImage(imageutils.GlibcDnsTesting),
+			Recipe: "the glibc base alone (Debian's libc6, dash as /bin/sh, coreutils, hostname): what the hostname override specs run; upstream's dig and coredns are left out",
+			Arches: all,
+			build:  buildGlibcDNSTesting,
 		},
 		{
 			Name: "nonroot", ID: imageutils.NonRoot, Ref: imageutils.GetE2EImage(imageutils.NonRoot),
 			Recipe: "busybox rootfs run as USER 1234, as upstream's test/images/nonroot",
-			Arches: all, UsedBy: "Security Context runAsNonRoot specs (an image specified user ID)",
-			build: buildNonroot,
+			Arches: all,
+			build:  buildNonroot,
 		},
 	}
 }
@@ -95,26 +108,61 @@ func Lookup(names ...string) ([]Image, error) {
 	return out, nil
 }
 
-// Uncarried is an image of the framework's lists that node-test does not
-// carry, and why.
+// UsedBy lists the packages of linked specs whose code, or the code of the
+// framework packages they import, refers to the image id (see usedby.go).
+func UsedBy(id imageutils.ImageID) []string {
+	var out []string
+	for pkg, ids := range imagesByPackage {
+		if slices.Contains(ids, id) {
+			out = append(out, pkg)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ForSpecPackages returns the images the specs of the packages pkgs need:
+// the carried ones, in registry order, with those every run needs, and the
+// ones node-test does not carry.
+func ForSpecPackages(pkgs []string) (carried []Image, missing []Uncarried) {
+	used := func(id imageutils.ImageID) bool {
+		return slices.ContainsFunc(pkgs, func(p string) bool { return slices.Contains(imagesByPackage[p], id) })
+	}
+	for _, img := range Registry() {
+		if img.Always != "" || used(img.ID) {
+			carried = append(carried, img)
+		}
+	}
+	for _, u := range NotCarried() {
+		if used(u.ID) {
+			missing = append(missing, u)
+		}
+	}
+	return carried, missing
+}
+
+// Uncarried is an image of the framework's lists, or one the linked specs
+// refer to, that node-test does not carry, and why.
 type Uncarried struct {
-	Ref    string
-	UsedBy string
-	Why    string
+	ID  imageutils.ImageID
+	Ref string
+	Why string
 }
 
 // NotCarried lists the images of the pinned framework's pre-pull list (and
-// the node images) that node-test does not build: the specs using them fail
-// at their pull on a node that reaches no registry, as they would under
-// upstream's node-test.
+// the node images), and the images the linked specs refer to, that node-test
+// does not build: the specs using them fail at their pull on a node that
+// reaches no registry, as they would under upstream's node-test.
 func NotCarried() []Uncarried {
+	u := func(id imageutils.ImageID, why string) Uncarried {
+		return Uncarried{ID: id, Ref: imageutils.GetE2EImage(id), Why: why}
+	}
 	return []Uncarried{
-		{imageutils.GetE2EImage(imageutils.Nginx), "Pods should cap back-off at MaxContainerBackOff [Slow]; PodTemplates (never run)",
-			"nginx is a glibc program: needs a Debian rootfs with its library closure, not built yet"},
-		{imageutils.GetE2EImage(imageutils.IpcUtils), "no linked spec (upstream's e2e_node IPC specs)", "not needed by the linked specs"},
-		{imageutils.GetE2EImage(imageutils.VolumeNFSServer), "no linked spec (upstream's NFS volume specs)", "not needed by the linked specs"},
-		{imageutils.GetE2EImage(imageutils.Perl), "no linked spec (upstream's e2e_node specs)", "not needed by the linked specs"},
-		{imageutils.GetE2EImage(imageutils.Kitten), "ImageVolume should succeed with pod and pull policy of Always [Conformance]",
-			"the spec pulls it on purpose (pull policy Always): it needs a registry"},
+		u(imageutils.Kitten, "the ImageVolume spec pulls it on purpose (pull policy Always): it needs a registry"),
+		u(imageutils.AgnhostPrivate, "the credential provider spec pulls it on purpose from a private registry"),
+		u(imageutils.InvalidRegistryImage, "an unreachable registry on purpose: the spec expects its pull to fail"),
+		u(imageutils.IpcUtils, "no linked spec uses it (upstream's e2e_node IPC specs do)"),
+		u(imageutils.VolumeNFSServer, "the linked specs reach it only through the framework's NFS volume helpers, which no node spec calls (upstream's NFS volume specs do)"),
+		u(imageutils.Perl, "no linked spec uses it (upstream's e2e_node specs do)"),
 	}
 }

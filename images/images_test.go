@@ -3,7 +3,6 @@ package images
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"debug/elf"
 	"io"
 	"os"
@@ -87,37 +86,28 @@ func TestRootfsTarIsReproducible(t *testing.T) {
 // images share once.
 func TestBuildImagesForEveryArch(t *testing.T) {
 	b := testBuilder(t, "builds images: needs Go and apt")
-	imgs, err := Lookup("pause", "busybox", "agnhost", "agnhost-prev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, arch := range Arches {
-		t.Run(arch.Name, func(t *testing.T) {
-			built, err := b.Build(context.Background(), arch, imgs)
+	imgs := mustLookup(t, "pause", "busybox", "agnhost", "agnhost-prev")
+	buildForEachArch(t, b, imgs, func(t *testing.T, arch Arch, built []Built) {
+		for _, bt := range built {
+			img, err := FromArchive(b.OutDir, arch, bt.Image)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, bt := range built {
-				img, err := FromArchive(b.OutDir, arch, bt.Image)
-				if err != nil {
-					t.Fatal(err)
-				}
-				cf, err := img.ConfigFile()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if cf.Architecture != arch.GOARCH || cf.Variant != arch.Variant || cf.OS != "linux" {
-					t.Errorf("%s: platform %s/%s/%s", bt.Image.Name, cf.OS, cf.Architecture, cf.Variant)
-				}
-				files := imageFiles(t, img)
-				if elfs := checkELF(t, files, arch); elfs == 0 {
-					t.Errorf("%s: no binary inside", bt.Image.Name)
-				}
-				runUnderQEMU(t, files, arch, bt.Image.Name)
+			cf, err := img.ConfigFile()
+			if err != nil {
+				t.Fatal(err)
 			}
-			checkSharedLayers(t, b.OutDir, arch, built)
-		})
-	}
+			if cf.Architecture != arch.GOARCH || cf.Variant != arch.Variant || cf.OS != "linux" {
+				t.Errorf("%s: platform %s/%s/%s", bt.Image.Name, cf.OS, cf.Architecture, cf.Variant)
+			}
+			files := imageFiles(t, img)
+			if elfs := checkELF(t, files, arch); elfs == 0 {
+				t.Errorf("%s: no binary inside", bt.Image.Name)
+			}
+			runUnderQEMU(t, files, arch, bt.Image.Name)
+		}
+		checkSharedLayers(t, b.OutDir, arch, built)
+	})
 
 	t.Run("multi-arch index", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "oci")

@@ -19,11 +19,7 @@ func buildPause(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
 	if err := fs.copyFile("pause", 0o755, bin); err != nil {
 		return nil, err
 	}
-	layer, err := fs.layer()
-	if err != nil {
-		return nil, err
-	}
-	return image(arch, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"}, layer)
+	return layered(arch, v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535"}, fs)
 }
 
 func buildBusybox(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
@@ -31,19 +27,23 @@ func buildBusybox(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 }
 
 // onBusybox is an image of two layers: the busybox image's one, then fs
-// (none when fs is nil). Every image but pause shares the busybox layer, so
-// an archive holding several of them holds it once.
+// (none when fs is nil). The images built on busybox share its layer, so an
+// archive holding several of them holds it once.
 func onBusybox(ctx context.Context, b *Builder, arch Arch, fs *rootfs, cfg v1.Config) (v1.Image, error) {
 	base, err := busyboxRootfs(ctx, b, arch)
 	if err != nil {
 		return nil, err
 	}
-	layers := []*rootfs{base}
-	if fs != nil {
-		layers = append(layers, fs)
-	}
+	return layered(arch, cfg, base, fs)
+}
+
+// layered is an image of one layer per file tree of fss, nil ones left out.
+func layered(arch Arch, cfg v1.Config, fss ...*rootfs) (v1.Image, error) {
 	var ls []v1.Layer
-	for _, fs := range layers {
+	for _, fs := range fss {
+		if fs == nil {
+			continue
+		}
 		l, err := fs.layer()
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package images
 
 import (
+	"slices"
 	"testing"
 
 	commontest "k8s.io/kubernetes/test/e2e/common"
@@ -19,8 +20,8 @@ func TestEveryPrePulledImageIsCarriedOrSaidNotToBe(t *testing.T) {
 		if known[u.Ref] {
 			t.Errorf("%s is both carried and listed as not carried", u.Ref)
 		}
-		if u.Why == "" || u.UsedBy == "" {
-			t.Errorf("%s is not carried without saying why or what uses it", u.Ref)
+		if u.Why == "" {
+			t.Errorf("%s is not carried without saying why", u.Ref)
 		}
 		known[u.Ref] = true
 	}
@@ -30,5 +31,60 @@ func TestEveryPrePulledImageIsCarriedOrSaidNotToBe(t *testing.T) {
 		if !known[ref] {
 			t.Errorf("%s, in the framework's pre-pull list, is neither carried nor listed by NotCarried", ref)
 		}
+	}
+}
+
+// TestEveryImageTheSpecsUseIsCarriedOrSaidNotToBe checks the registry against
+// the images the linked spec packages refer to (usedby.go, generated from
+// their sources): each is built, or listed by NotCarried with the reason.
+func TestEveryImageTheSpecsUseIsCarriedOrSaidNotToBe(t *testing.T) {
+	known := map[imageutils.ImageID]bool{}
+	for _, img := range Registry() {
+		known[img.ID] = true
+	}
+	for _, u := range NotCarried() {
+		known[u.ID] = true
+	}
+	if len(imagesByPackage) == 0 {
+		t.Fatal("usedby.go maps no spec package: run go generate ./images")
+	}
+	for pkg, ids := range imagesByPackage {
+		for _, id := range ids {
+			if !known[id] {
+				t.Errorf("%s, used by %s, is neither carried nor listed by NotCarried", imageutils.GetE2EImage(id), pkg)
+			}
+		}
+	}
+}
+
+// TestForSpecPackages checks the images a selection needs: pause always,
+// then what its spec packages use, and what of that is not carried.
+func TestForSpecPackages(t *testing.T) {
+	names := func(imgs []Image) []string {
+		var out []string
+		for _, img := range imgs {
+			out = append(out, img.Name)
+		}
+		return out
+	}
+	none, missing := ForSpecPackages(nil)
+	if got := names(none); len(got) != 1 || got[0] != "pause" || len(missing) != 0 {
+		t.Errorf("no specs need %v and miss %v; want pause alone", got, missing)
+	}
+	own, _ := ForSpecPackages([]string{"github.com/node-test/node-test/suites/node"})
+	if got := names(own); !slices.Contains(got, "busybox") || slices.Contains(got, "nonewprivs") {
+		t.Errorf("suites/node needs %v: want busybox (its pods run it) and not nonewprivs", got)
+	}
+	common, missing := ForSpecPackages([]string{"k8s.io/kubernetes/test/e2e/common/node"})
+	for _, want := range []string{"pause", "busybox", "agnhost", "agnhost-prev", "nonewprivs", "nonroot"} {
+		if !slices.Contains(names(common), want) {
+			t.Errorf("e2e/common/node needs %v: want %s among them", names(common), want)
+		}
+	}
+	if !slices.ContainsFunc(missing, func(u Uncarried) bool { return u.ID == imageutils.Kitten }) {
+		t.Errorf("e2e/common/node misses %v: want kitten (the ImageVolume spec) among them", missing)
+	}
+	if used := UsedBy(imageutils.Nonewprivs); !slices.Equal(used, []string{"k8s.io/kubernetes/test/e2e/common/node"}) {
+		t.Errorf("nonewprivs is used by %v, want e2e/common/node (the security context specs)", used)
 	}
 }

@@ -7,28 +7,61 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/node-test/node-test/images"
 	"github.com/node-test/node-test/runner/host"
 )
 
-// imagesPhase loads the test images node-test carries into the node's
+// imagesPhase loads the test images the selected specs need into the node's
 // runtime before any spec starts: nothing is pulled during a run.
 type imagesPhase struct{}
 
 func (*imagesPhase) Name() string { return "images" }
 
 func (*imagesPhase) Run(ctx context.Context, rc *RunContext) error {
+	need, err := neededImages(ctx, rc)
+	if err != nil {
+		return err
+	}
 	l, closeFn, err := NewLoader(rc.Host, "")
 	if err != nil {
 		return err
 	}
 	defer closeFn()
 	start := time.Now()
-	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), images.Registry())
+	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), need)
 	LogLoaded(rc.Logger, loaded, time.Since(start))
 	return err
+}
+
+// neededImages returns the carried images the selected specs need: those
+// the packages declaring them refer to (images.ForSpecPackages). It warns of
+// those they refer to that node-test does not carry.
+func neededImages(ctx context.Context, rc *RunContext) ([]images.Image, error) {
+	specs, err := ListSpecs(ctx, rc.Config)
+	if err != nil {
+		return nil, fmt.Errorf("list the selected specs to find the images they need: %w", err)
+	}
+	var pkgs []string
+	for _, s := range specs {
+		if !slices.Contains(pkgs, s.Package) {
+			pkgs = append(pkgs, s.Package)
+		}
+	}
+	need, missing := images.ForSpecPackages(pkgs)
+	var names []string
+	for _, img := range need {
+		names = append(names, img.Name)
+	}
+	rc.Logger.Info("images the selected specs need", "specs", len(specs), "packages", len(pkgs), "images", strings.Join(names, ","))
+	for _, u := range missing {
+		rc.Logger.Warn("the packages of the selected specs refer to an image node-test does not carry: a spec using it fails at its pull",
+			"image", u.Ref, "why", u.Why)
+	}
+	return need, nil
 }
 
 // LogLoaded reports what a load did: per image and in total, time and bytes.

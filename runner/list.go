@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,6 +21,8 @@ type Spec struct {
 	Area string
 	// Text is its full text, as FOCUS and SKIP match it.
 	Text string
+	// Package is the import path of the package declaring it.
+	Package string
 }
 
 // AreaCount is how many selected specs an area has.
@@ -75,7 +78,7 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	for _, r := range reports {
 		for _, s := range r.SpecReports {
 			if s.LeafNodeType == types.NodeTypeIt && s.State == types.SpecStatePassed {
-				spec := Spec{Text: s.FullText()}
+				spec := Spec{Text: s.FullText(), Package: importPath(s.LeafNodeLocation.FileName)}
 				if len(s.ContainerHierarchyTexts) > 0 {
 					spec.Area = s.ContainerHierarchyTexts[0]
 				}
@@ -84,6 +87,21 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 		}
 	}
 	return specs, nil
+}
+
+// importPath is the import path of the package of a source file as a
+// binary built with -trimpath names it: <module>@<version>/<dir>/<file>.go
+// for a dependency, <module>/<dir>/<file>.go for the main module.
+func importPath(file string) string {
+	dir := path.Dir(file)
+	if at := strings.Index(dir, "@"); at >= 0 {
+		rest := dir[at:]
+		if slash := strings.Index(rest, "/"); slash >= 0 {
+			return dir[:at] + rest[slash:]
+		}
+		return dir[:at]
+	}
+	return dir
 }
 
 func lastLines(s string, n int) string {

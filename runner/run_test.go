@@ -133,3 +133,15 @@ func TestCountByArea(t *testing.T) {
 		t.Errorf("CountByArea(nil) = %v", got)
 	}
 }
+
+func TestImportPathOfATrimmedSourceFile(t *testing.T) {
+	for file, want := range map[string]string{
+		"k8s.io/kubernetes@v1.37.2/test/e2e/common/node/pods.go":   "k8s.io/kubernetes/test/e2e/common/node",
+		"github.com/node-test/node-test/suites/node/mirror_pod.go": "github.com/node-test/node-test/suites/node",
+		"example.com/m@v1.0.0/spec.go":                             "example.com/m",
+	} {
+		if got := importPath(file); got != want {
+			t.Errorf("importPath(%q) = %q, want %q", file, got, want)
+		}
+	}
+}

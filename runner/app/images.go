@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	imageutils "k8s.io/kubernetes/test/utils/image"
 
 	"github.com/node-test/node-test/images"
 	"github.com/node-test/node-test/runner"
@@ -28,20 +29,37 @@ func newImagesCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 func newImagesListCommand(streams Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List every test image: its reference, how it is built, for which arches, and what needs it",
+		Short: "List every test image: its reference, how it is built, for which arches, and which spec packages use it (found in their sources)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			tw := tabwriter.NewWriter(streams.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tREFERENCE\tARCHES\tUSED BY\tBUILT FROM")
 			for _, img := range images.Registry() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", img.Name, img.Ref, strings.Join(img.Arches, ","), img.UsedBy, img.Recipe)
+				usedBy := img.Always
+				if usedBy == "" {
+					usedBy = specPackages(img.ID)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", img.Name, img.Ref, strings.Join(img.Arches, ","), usedBy, img.Recipe)
 			}
 			for _, u := range images.NotCarried() {
-				fmt.Fprintf(tw, "-\t%s\tnone\t%s\tNOT CARRIED: %s\n", u.Ref, u.UsedBy, u.Why)
+				fmt.Fprintf(tw, "-\t%s\tnone\t%s\tNOT CARRIED: %s\n", u.Ref, specPackages(u.ID), u.Why)
 			}
 			return tw.Flush()
 		},
 	}
+}
+
+// specPackages names the spec packages using the image id, short.
+func specPackages(id imageutils.ImageID) string {
+	var out []string
+	for _, p := range images.UsedBy(id) {
+		p = strings.TrimPrefix(p, "k8s.io/kubernetes/test/")
+		out = append(out, strings.TrimPrefix(p, "github.com/node-test/node-test/"))
+	}
+	if len(out) == 0 {
+		return "no linked spec"
+	}
+	return "specs in " + strings.Join(out, ", ")
 }
 
 func newImagesBuildCommand(logger *slog.Logger, streams Streams) *cobra.Command {

@@ -1,15 +1,20 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/containerd/v2/pkg/cio"
+	"github.com/containerd/containerd/v2/pkg/oci"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/node-test/node-test/images"
@@ -23,12 +28,14 @@ var imageProbes = map[string]struct {
 	cmd  []string
 	want string
 }{
-	"pause":        {},
-	"busybox":      {[]string{"sh", "-c", "echo busybox runs"}, "busybox runs"},
-	"agnhost":      {[]string{"/agnhost", "--help"}, "Usage:"},
-	"agnhost-prev": {[]string{"/agnhost-2", "--help"}, "Usage:"},
-	"nonewprivs":   {[]string{"sh", "-c", "nnp"}, "Effective uid: 0"},
-	"nonroot":      {[]string{"id", "-u"}, "1234"},
+	"pause":             {},
+	"busybox":           {[]string{"sh", "-c", "echo busybox runs"}, "busybox runs"},
+	"agnhost":           {[]string{"/agnhost", "--help"}, "Usage:"},
+	"agnhost-prev":      {[]string{"/agnhost-2", "--help"}, "Usage:"},
+	"nonewprivs":        {[]string{"sh", "-c", "nnp"}, "Effective uid: 0"},
+	"nonroot":           {[]string{"id", "-u"}, "1234"},
+	"nginx":             {},
+	"glibc-dns-testing": {[]string{"sh", "-c", "hostname && echo glibc runs"}, "glibc runs"},
 }
 
 // imagesDir is the archives make test builds for this machine.
@@ -46,8 +53,9 @@ func imagesDir(t *testing.T) string {
 
 // TestIntegrationImagesLoadIntoContainerd loads every carried image into the
 // local node's containerd through `node-test images load`, twice: the
-// second load finds each image present. Each image then runs a container of
-// a CRI pod. A fresh reference shows a real import, then a no-op.
+// second load finds each image present, as the CRI reports it. Each image
+// then runs a container on that containerd. A fresh reference shows a real
+// import, then a no-op. (make e2e runs the specs' pods of these images.)
 func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: needs the local node (make node-up)")
@@ -82,7 +90,7 @@ func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 	defer cancel()
 	for _, img := range images.Registry() {
 		t.Run(img.Name, func(t *testing.T) {
-			got, err := criRun(ctx, cri, img.Ref, imageProbes[img.Name].cmd)
+			got, err := containerdRun(ctx, h.Path(r.Socket), img.Ref, imageProbes[img.Name].cmd)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,67 +215,84 @@ func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(re
 	}
 }
 
-// criRun runs a container of image in a pod sandbox of its own on the host
-// network through the CRI, with cmd (nil: the image's own command), and
-// returns its output once it exits 0; a container of the image's own
-// command only has to start. The pod is removed afterwards.
-func criRun(ctx context.Context, cri *host.CRI, image string, cmd []string) (string, error) {
-	name := fmt.Sprintf("node-test-images-%d", time.Now().UnixNano())
-	logDir, err := os.MkdirTemp("", "node-test-cri-")
+// containerdRun runs a container of image on the node's containerd, in the
+// CRI plugin's namespace and with its snapshotter, with cmd (nil: the
+// image's own command) as the image's user, and returns its output once it
+// exits 0; a container of the image's own command only has to start. It is
+// not a CRI container: the kubelet, which kills the pods it does not know,
+// leaves it alone.
+func containerdRun(ctx context.Context, socket, image string, cmd []string) (string, error) {
+	c, err := containerd.New(socket, containerd.WithDefaultNamespace(images.ContainerdNamespace))
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(logDir)
-	sandbox := &runtimeapi.PodSandboxConfig{
-		Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "node-test", Uid: name},
-		LogDirectory: logDir,
-		Linux: &runtimeapi.LinuxPodSandboxConfig{SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
-			NamespaceOptions: &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_NODE},
-		}},
-	}
-	pod, err := cri.Runtime.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: sandbox})
+	defer c.Close()
+	img, err := c.GetImage(ctx, image)
 	if err != nil {
-		return "", fmt.Errorf("run pod sandbox: %w", err)
+		return "", fmt.Errorf("containerd has no image %s: %w", image, err)
 	}
-	defer func() {
-		cri.Runtime.StopPodSandbox(context.Background(), &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod.PodSandboxId})
-		cri.Runtime.RemovePodSandbox(context.Background(), &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod.PodSandboxId})
-	}()
-	c, err := cri.Runtime.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
-		PodSandboxId: pod.PodSandboxId,
-		Config: &runtimeapi.ContainerConfig{
-			Metadata: &runtimeapi.ContainerMetadata{Name: "probe"},
-			Image:    &runtimeapi.ImageSpec{Image: image},
-			Command:  cmd,
-			LogPath:  "probe.log",
-		},
-		SandboxConfig: sandbox,
-	})
+	id := fmt.Sprintf("node-test-images-%d", time.Now().UnixNano())
+	opts := []oci.SpecOpts{oci.WithImageConfig(img)}
+	if cmd != nil {
+		opts = append(opts, oci.WithProcessArgs(cmd...))
+	}
+	ctr, err := c.NewContainer(ctx, id, containerd.WithImage(img), containerd.WithSnapshotter("overlayfs"),
+		containerd.WithNewSnapshot(id, img), containerd.WithNewSpec(opts...))
 	if err != nil {
 		return "", fmt.Errorf("create a container of %s: %w", image, err)
 	}
-	if _, err := cri.Runtime.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: c.ContainerId}); err != nil {
+	defer ctr.Delete(context.Background(), containerd.WithSnapshotCleanup)
+	var out lockedBuffer
+	task, err := ctr.NewTask(ctx, cio.NewCreator(cio.WithStreams(nil, &out, &out)))
+	if err != nil {
+		return "", fmt.Errorf("create the task of %s: %w", image, err)
+	}
+	defer task.Delete(context.Background(), containerd.WithProcessKill)
+	exited, err := task.Wait(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := task.Start(ctx); err != nil {
 		return "", fmt.Errorf("start a container of %s: %w", image, err)
 	}
-	for {
-		st, err := cri.Runtime.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: c.ContainerId})
-		if err != nil {
-			return "", fmt.Errorf("status of the container of %s: %w", image, err)
+	if cmd == nil {
+		time.Sleep(time.Second)
+		st, err := task.Status(ctx)
+		if err != nil || st.Status != containerd.Running {
+			return "", fmt.Errorf("the container of %s is not running a second after its start: %v, %v: %s", image, st.Status, err, out.String())
 		}
-		s := st.GetStatus()
-		log, _ := os.ReadFile(filepath.Join(logDir, "probe.log"))
-		switch {
-		case cmd == nil && s.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
-			return string(log), nil
-		case s.State == runtimeapi.ContainerState_CONTAINER_EXITED && s.ExitCode == 0:
-			return string(log), nil
-		case s.State == runtimeapi.ContainerState_CONTAINER_EXITED:
-			return "", fmt.Errorf("the container of %s exited %d (%s %s): %s", image, s.ExitCode, s.Reason, s.Message, log)
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("the container of %s is %s: %w", image, s.State, ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
+		return out.String(), nil
 	}
+	select {
+	case st := <-exited:
+		// Deleting the task waits for its output to be copied.
+		if _, err := task.Delete(ctx); err != nil {
+			return "", fmt.Errorf("delete the task of %s: %w", image, err)
+		}
+		code, _, err := st.Result()
+		if err != nil || code != 0 {
+			return "", fmt.Errorf("the container of %s exited %d, %v: %s", image, code, err, out.String())
+		}
+		return out.String(), nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("the container of %s: %w", image, ctx.Err())
+	}
+}
+
+// lockedBuffer is a buffer two streams write to at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
