@@ -3,6 +3,7 @@ package images
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -89,13 +90,16 @@ func (r *rootfs) tar(w io.Writer) error {
 	return tw.Close()
 }
 
-// layer turns the tree into one image layer.
+// layer turns the tree into one image layer, compressed with gzip's best
+// compression (go-containerregistry's default is its fastest): images are
+// built once and shipped many times.
 func (r *rootfs) layer(opts ...tarball.LayerOption) (v1.Layer, error) {
 	var buf bytes.Buffer
 	if err := r.tar(&buf); err != nil {
 		return nil, err
 	}
 	b := buf.Bytes()
+	opts = append([]tarball.LayerOption{tarball.WithCompressionLevel(gzip.BestCompression)}, opts...)
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}, opts...)
