@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -47,7 +48,8 @@ type pkg struct {
 }
 
 func main() {
-	out := flag("-o", "usedby.go")
+	out := flag.String("o", "usedby.go", "the file to write")
+	flag.Parse()
 	pkgs, err := list()
 	if err != nil {
 		log.Fatal(err)
@@ -111,7 +113,7 @@ var imagesByPackage = map[string][]imageutils.ImageID{
 	if err != nil {
 		log.Fatalf("format: %v\n%s", err, b.Bytes())
 	}
-	if err := os.WriteFile(out, src, 0o644); err != nil {
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -123,14 +125,6 @@ var imagesByPackage = map[string][]imageutils.ImageID{
 // other imported test packages (helpers of other areas) do not count.
 func isFramework(path string) bool {
 	return strings.Contains(path+"/", "/framework/")
-}
-
-// flag returns the value after name in the arguments, def when absent.
-func flag(name, def string) string {
-	if i := slices.Index(os.Args, name); i >= 0 && i+1 < len(os.Args) {
-		return os.Args[i+1]
-	}
-	return def
 }
 
 // list returns the scanned packages conformance.test links, sorted by
