@@ -110,8 +110,11 @@ func NewLoader(h *host.Host, runtime string) (images.Loader, func(), error) {
 	case "cri-dockerd":
 		return NewLoader(h, "docker")
 	default:
-		return nil, nil, fmt.Errorf("%w (%s): load each archive on the host, e.g. podman load -i <archive> "+
-			"(archives: node-test images build, or /images in the node-test image)", images.ErrNoImportAPI, r.Name)
+		a := images.HostArch().Name
+		return nil, nil, fmt.Errorf("%w (%s): load the test images on the host, into the runtime's image store, then run again: "+
+			"podman create --name node-test-images <node-test image> && podman cp node-test-images:/usr/local/images/%s/%s . && "+
+			"podman rm node-test-images && podman load -i %s (or build the archive: node-test images build --arch %s)",
+			images.ErrNoImportAPI, r.Name, a, images.ArchiveName, images.ArchiveName, a)
 	}
 }
 
