@@ -40,7 +40,8 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 		return res, fmt.Errorf("image %s: %w", ref, err)
 	}
 	res.Bytes = bytes
-	if have, err := criImageID(ctx, l.CRI, ref); err == nil && have == id {
+	have, err := criImageID(ctx, l.CRI, ref)
+	if err == nil && have == id {
 		res.Skipped, res.Duration = true, time.Since(start)
 		return res, nil
 	}
@@ -74,6 +75,25 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 	if err := waitForCRI(ctx, l.CRI, ref, id); err != nil {
 		return res, err
 	}
+	res.Removed = l.removeUntagged(ctx, have)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// removeUntagged removes the image id (a previous build of a test image)
+// once no tag names it: the pinned label keeps the kubelet's garbage
+// collection off it, so nothing else would. It returns id when it removed
+// it. A failure leaves the image, harmless but for its space.
+func (l *ContainerdLoader) removeUntagged(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	st, err := l.CRI.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: id}})
+	if err != nil || st.GetImage() == nil || len(st.GetImage().GetRepoTags()) > 0 {
+		return ""
+	}
+	if _, err := l.CRI.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: id}}); err != nil {
+		return ""
+	}
+	return id
 }

@@ -32,9 +32,13 @@ func (l *DockerLoader) Load(ctx context.Context, img v1.Image, ref string) (Load
 		return res, fmt.Errorf("connect to docker at %s: %w", l.Socket, err)
 	}
 	defer c.Close()
-	if have, err := c.ImageInspect(ctx, ref); err == nil && have.ID == id {
-		res.Skipped, res.Duration = true, time.Since(start)
-		return res, nil
+	previous := ""
+	if have, err := c.ImageInspect(ctx, ref); err == nil {
+		if have.ID == id {
+			res.Skipped, res.Duration = true, time.Since(start)
+			return res, nil
+		}
+		previous = have.ID
 	}
 	archive, err := archiveStream(img, ref)
 	if err != nil {
@@ -55,6 +59,14 @@ func (l *DockerLoader) Load(ctx context.Context, img v1.Image, ref string) (Load
 	}
 	if have.ID != id {
 		return res, fmt.Errorf("docker reports %s as %s after load, want %s", ref, have.ID, id)
+	}
+	// The previous image of ref, a dangling one now, is of no use.
+	if previous != "" {
+		if old, err := c.ImageInspect(ctx, previous); err == nil && len(old.RepoTags) == 0 {
+			if _, err := c.ImageRemove(ctx, previous, client.ImageRemoveOptions{}); err == nil {
+				res.Removed = previous
+			}
+		}
 	}
 	res.Duration = time.Since(start)
 	return res, nil

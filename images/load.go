@@ -20,9 +20,12 @@ var ErrNoImportAPI = errors.New("the runtime has no image import API")
 
 // Loaded says what loading one archive did.
 type Loaded struct {
-	Ref      string
-	Bytes    int64
-	Skipped  bool // the runtime already held this exact image
+	Ref     string
+	Bytes   int64
+	Skipped bool // the runtime already held this exact image
+	// Removed is the ID of the image the runtime held as Ref before, which
+	// the load left without any tag and removed; "" when there was none.
+	Removed  string
 	Duration time.Duration
 }
 

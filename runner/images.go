@@ -69,7 +69,11 @@ func LogLoaded(logger *slog.Logger, loaded []images.Loaded, took time.Duration) 
 	var bytes int64
 	n := 0
 	for _, l := range loaded {
-		logger.Info("image", "ref", l.Ref, "bytes", l.Bytes, "already present", l.Skipped, "took", l.Duration.Round(time.Millisecond))
+		attrs := []any{"ref", l.Ref, "bytes", l.Bytes, "already present", l.Skipped, "took", l.Duration.Round(time.Millisecond)}
+		if l.Removed != "" {
+			attrs = append(attrs, "removed its previous image", l.Removed)
+		}
+		logger.Info("image", attrs...)
 		if !l.Skipped {
 			bytes += l.Bytes
 			n++

@@ -15,6 +15,7 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/node-test/node-test/images"
@@ -183,8 +184,10 @@ func TestIntegrationImagesLoadIntoDocker(t *testing.T) {
 	})
 }
 
-// checkLoadThenNoOp loads the busybox image under a reference no runtime
-// has: the first load imports it, the second finds it present. remove
+// checkLoadThenNoOp loads a busybox image of its own (a label makes its ID
+// unique) under a reference no runtime has: the first load imports it, the
+// second finds it present. Loading busybox itself under that reference then
+// removes the image it replaces, which no tag names any more. remove
 // deletes the reference afterwards.
 func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(ref string)) {
 	t.Helper()
@@ -192,18 +195,32 @@ func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(re
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := images.FromArchive(dir, images.HostArch(), imgs[0])
+	busybox, err := images.FromArchive(dir, images.HostArch(), imgs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := fmt.Sprintf("node-test.invalid/load-test/busybox:%d", time.Now().UnixNano())
+	cf, err := busybox.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.Config.Labels = map[string]string{"io.node-test.load-test": ref}
+	own, err := mutate.ConfigFile(busybox, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownID, err := own.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
-	first, err := l.Load(ctx, img, ref)
+	first, err := l.Load(ctx, own, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer remove(ref)
-	second, err := l.Load(ctx, img, ref)
+	second, err := l.Load(ctx, own, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +229,13 @@ func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(re
 	}
 	if first.Bytes == 0 {
 		t.Errorf("the load of %s reports no bytes", ref)
+	}
+	third, err := l.Load(ctx, busybox, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Skipped || third.Removed != ownID.String() {
+		t.Errorf("loading busybox as %s over its own image %s: skipped=%v, removed %q; want an import that removes %s", ref, ownID, third.Skipped, third.Removed, ownID)
 	}
 }
 
