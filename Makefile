@@ -27,7 +27,7 @@ node-down: ## stop what node-up started and remove the pods it ran
 run: ## bring up the local node if needed, build, and certify it; results in _output/results/
 	build/run.sh
 
-e2e: ## run a focused selection of official specs against the local node through the runner
+e2e: ## run a focused selection of official and own specs against the local node through the runner, test images removed first
 	build/e2e.sh
 
 image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)
