@@ -14,7 +14,7 @@ E2E_FOCUS='\[sig-node\] Pods should (get a host IP|be submitted and removed|be u
 E2E_FOCUS+='|\[sig-node\] Probing container (with readiness probe should not be ready before initial delay|with readiness probe that fails should never be ready|should be restarted with a exec "cat /tmp/health" liveness probe)'
 E2E_FOCUS+='|\[sig-node\] Variable Expansion should allow (composing env vars|substituting values in a container.s (args|command))'
 E2E_FOCUS+='|\[sig-node\] Downward API should provide (pod name, namespace and IP address|container.s limits.cpu/memory and requests.cpu/memory as env vars|host IP as an env var)'
-E2E_FOCUS+='|\[sig-node\] Container Lifecycle Hook when create a pod with lifecycle hook should execute (poststart|prestop) exec hook properly'
+E2E_FOCUS+='|\[sig-node\] Container Lifecycle Hook when create a pod with lifecycle hook should execute (poststart|prestop) (exec|https) hook properly'
 E2E_FOCUS+='|\[sig-node\] InitContainer \[NodeConformance\] should invoke init containers on a Restart(Never|Always) pod'
 E2E_FOCUS+='|\[sig-node\] Container Runtime blackbox test on terminated container should report termination message'
 E2E_FOCUS+='|\[sig-storage\] EmptyDir volumes should support \((root|non-root),0644,(default|tmpfs)\)'
@@ -30,7 +30,7 @@ export FOCUS=${FOCUS:-$E2E_FOCUS}
 export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
 export PARALLELISM=${PARALLELISM:-4}
 export REPORT_PATH=${REPORT_PATH:-$OUT/results}
-MIN_SPECS=${MIN_SPECS:-64}
+MIN_SPECS=${MIN_SPECS:-66}
 
 "$ROOT/build/build.sh" all
 n=$("$OUT/bin/node-test" list --bin-dir "$OUT/bin" | tail -n 1 | awk '{print $1}')

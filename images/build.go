@@ -160,6 +160,22 @@ func (b *Builder) goBinary(ctx context.Context, pkg string, arch Arch) (string, 
 	return out, nil
 }
 
+// moduleFile is the path of file in the source of module, at the version
+// the node-test module pins.
+func (b *Builder) moduleFile(ctx context.Context, module, file string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", module)
+	cmd.Dir = b.ModuleDir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("find the source of %s: %w", module, err)
+	}
+	p := filepath.Join(strings.TrimSpace(string(out)), file)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s of %s: %w (go mod download %s)", file, module, err, module)
+	}
+	return p, nil
+}
+
 // debian extracts the Debian package pkg of arch's Debian architecture (or
 // of none: Architecture: all) and returns the directory holding its files.
 // Packages come from the build machine's apt sources; a foreign

@@ -46,7 +46,7 @@ func Registry() []Image {
 		},
 		{
 			Name: "agnhost", ID: imageutils.Agnhost, Ref: imageutils.GetE2EImage(imageutils.Agnhost),
-			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost (also as /agnhost-2), images/curl and images/nc, CGO_ENABLED=0",
+			Recipe: "busybox rootfs plus k8s.io/kubernetes/test/images/agnhost (also as /agnhost-2) with its porter certificate and key at /localhost.crt and /localhost.key, images/curl and images/nc, CGO_ENABLED=0",
 			Arches: all,
 			build:  buildAgnhost,
 		},

@@ -3,6 +3,7 @@ package images
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/tls"
 	"debug/elf"
 	"io"
 	"os"
@@ -105,6 +106,9 @@ func TestBuildImagesForEveryArch(t *testing.T) {
 				t.Errorf("%s: no binary inside", bt.Image.Name)
 			}
 			runUnderQEMU(t, files, arch, bt.Image.Name)
+			if bt.Image.Name == "agnhost" {
+				checkTLSPair(t, files)
+			}
 		}
 		checkSharedLayers(t, b.OutDir, arch, built)
 	})
@@ -195,6 +199,21 @@ func checkSharedLayers(t *testing.T, dir string, arch Arch, built []Built) {
 		t.Errorf("the archive is %d bytes: the images are %d, %d of them in shared layers; want at most %d (a shared layer is stored once)", fi.Size(), sum, shared, sum-shared+1<<20)
 	}
 	t.Logf("%s: archive %d bytes for %d bytes of images, %d shared", arch.Name, fi.Size(), sum, shared)
+}
+
+// checkTLSPair checks that agnhost carries a certificate and its key at
+// /localhost.crt and /localhost.key, which the HTTPS lifecycle hook specs
+// have agnhost netexec serve with.
+func checkTLSPair(t *testing.T, files map[string]*layerFile) {
+	t.Helper()
+	crt, key := files["localhost.crt"], files["localhost.key"]
+	if crt == nil || key == nil {
+		t.Errorf("agnhost has no /localhost.crt or /localhost.key")
+		return
+	}
+	if _, err := tls.X509KeyPair(crt.data, key.data); err != nil {
+		t.Errorf("agnhost's /localhost.crt and /localhost.key: %v", err)
+	}
 }
 
 // runUnderQEMU runs the image's main binary (busybox echo, pause -v,

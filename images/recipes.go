@@ -76,6 +76,17 @@ func buildAgnhost(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) 
 			return nil, err
 		}
 	}
+	// The HTTPS lifecycle hook specs serve TLS from agnhost netexec with
+	// the certificate and key upstream's image carries at its root.
+	for _, f := range []string{"localhost.crt", "localhost.key"} {
+		src, err := b.moduleFile(ctx, "k8s.io/kubernetes", "test/images/agnhost/porter/"+f)
+		if err != nil {
+			return nil, err
+		}
+		if err := fs.copyFile(f, 0o644, src); err != nil {
+			return nil, err
+		}
+	}
 	// Specs run agnhost as these ids, as upstream's image declares them.
 	fs.file("etc/passwd", 0o644, []byte(passwd+"agnhost:x:1000:50000:agnhost:/home:/bin/sh\n"))
 	fs.file("etc/group", 0o644, []byte(group+"agnhost:x:50000:\n"))
