@@ -76,24 +76,34 @@ func imageFiles(t *testing.T, img v1.Image) map[string]*layerFile {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files[strings.TrimSuffix(h.Name, "/")] = &layerFile{Header: h, data: data}
+		for _, f := range readTar(t, rc) {
+			files[strings.TrimSuffix(f.Name, "/")] = f
 		}
 		rc.Close()
 	}
 	return files
+}
+
+// readTar reads the entries of the tar stream r, in order, with their
+// content.
+func readTar(t *testing.T, r io.Reader) []*layerFile {
+	t.Helper()
+	var out []*layerFile
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, &layerFile{Header: h, data: data})
+	}
 }
 
 // archiveFiles reads the files of image img from the archive of arch's

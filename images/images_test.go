@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"debug/elf"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,16 +56,8 @@ func TestRootfsTarIsReproducible(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("the same tree gave two different tars")
 	}
-	tr := tar.NewReader(bytes.NewReader(a))
 	var names []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, h := range readTar(t, bytes.NewReader(a)) {
 		names = append(names, h.Name)
 		if h.Name == "tmp/" && h.Mode != 0o1777 {
 			t.Errorf("/tmp mode %o, want 1777", h.Mode)
