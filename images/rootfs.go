@@ -92,14 +92,22 @@ func (r *rootfs) tar(w io.Writer) error {
 
 // layer turns the tree into one image layer, compressed with gzip's best
 // compression (go-containerregistry's default is its fastest): images are
-// built once and shipped many times.
+// built once and shipped many times. The tree is compressed here, once:
+// given an uncompressed tar, go-containerregistry would compress it again
+// each time the layer is read (for its digest, then for each write).
 func (r *rootfs) layer(opts ...tarball.LayerOption) (v1.Layer, error) {
-	var buf bytes.Buffer
-	if err := r.tar(&buf); err != nil {
+	var compressed bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&compressed, gzip.BestCompression)
+	if err != nil {
 		return nil, err
 	}
-	b := buf.Bytes()
-	opts = append([]tarball.LayerOption{tarball.WithCompressionLevel(gzip.BestCompression)}, opts...)
+	if err := r.tar(zw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	b := compressed.Bytes()
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}, opts...)
