@@ -27,6 +27,8 @@ const (
 
 // Case is one testcase of a report.
 type Case struct {
+	// Suite is the name of the testsuite the case is in.
+	Suite   string
 	Name    string
 	Status  Status
 	Message string
@@ -78,7 +80,7 @@ func (r *Report) Cases() []Case {
 	var out []Case
 	for _, s := range r.suites.TestSuites {
 		for _, tc := range s.TestCases {
-			c := Case{Name: tc.Name, Seconds: tc.Time, Status: StatusPassed}
+			c := Case{Suite: s.Name, Name: tc.Name, Seconds: tc.Time, Status: StatusPassed}
 			switch {
 			case tc.Failure != nil:
 				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Failure.Message, tc.Failure.Description)
@@ -86,6 +88,9 @@ func (r *Report) Cases() []Case {
 				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Error.Message, tc.Error.Description)
 			case tc.Skipped != nil:
 				c.Status, c.Message = StatusSkipped, tc.Skipped.Message
+			case s.Name == SetupSuite || s.Name == ValidationSuite:
+				// What a passed check found, or its warning (see Add).
+				c.Message = tc.SystemOut
 			}
 			if c.Status == StatusPassed && strings.HasPrefix(tc.Name, "[") && !strings.HasPrefix(tc.Name, "[It]") &&
 				strings.Contains(tc.Name, "Suite]") {
@@ -177,15 +182,79 @@ func (r *Report) Write(dir string) error {
 
 // Summary is what summary.json holds.
 type Summary struct {
+	About About `json:"about"`
 	Counts
 	FailedCases []Case `json:"failedCases,omitempty"`
 	Verdict     string `json:"verdict"`
 }
 
-// WriteSummary writes dir/summary.txt (for people) and dir/summary.json.
-func (r *Report) WriteSummary(dir string) (Summary, error) {
-	sum := Summary{Counts: r.Counts(), Verdict: "PASS"}
-	for _, c := range r.Cases() {
+// About says what a run certified and with what: the node and its
+// software, node-test and the selection of specs. An empty field is
+// unknown: a run that stopped before the node registered knows no kubelet.
+type About struct {
+	Node             string    `json:"node,omitempty"`
+	Architecture     string    `json:"architecture,omitempty"`
+	KubeletVersion   string    `json:"kubeletVersion,omitempty"`
+	ContainerRuntime string    `json:"containerRuntime,omitempty"`
+	OSImage          string    `json:"osImage,omitempty"`
+	KernelVersion    string    `json:"kernelVersion,omitempty"`
+	NodeTest         string    `json:"nodeTest,omitempty"`
+	Kubernetes       string    `json:"kubernetes,omitempty"`
+	Focus            string    `json:"focus,omitempty"`
+	Skip             string    `json:"skip,omitempty"`
+	Started          time.Time `json:"started,omitzero"`
+	Finished         time.Time `json:"finished,omitzero"`
+}
+
+// Lines are the known fields of a, as label and value, in the order the
+// summary prints them.
+func (a About) Lines() [][2]string {
+	var out [][2]string
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, [2]string{label, v})
+		}
+	}
+	node := a.Node
+	if node != "" && a.Architecture != "" {
+		node += " (" + a.Architecture + ")"
+	}
+	add("node", node)
+	add("kubelet", a.KubeletVersion)
+	add("runtime", a.ContainerRuntime)
+	add("os", a.OSImage)
+	add("kernel", a.KernelVersion)
+	nt := a.NodeTest
+	if nt != "" && a.Kubernetes != "" {
+		nt += ", specs of Kubernetes " + a.Kubernetes
+	}
+	add("node-test", nt)
+	add("focus", a.Focus)
+	add("skip", a.Skip)
+	if !a.Started.IsZero() {
+		when := a.Started.UTC().Format(time.RFC3339)
+		if !a.Finished.IsZero() {
+			when += ", took " + a.Finished.Sub(a.Started).Round(time.Second).String()
+		}
+		add("started", when)
+	}
+	return out
+}
+
+// Summary files of the report directory.
+const (
+	SummaryFile     = "summary.txt"
+	SummaryJSONFile = "summary.json"
+	HTMLFile        = "report.html"
+)
+
+// WriteSummary writes the summary of the report, with about, to dir:
+// summary.txt for people, summary.json for tools, and report.html, every
+// testcase on one page.
+func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
+	cases := r.Cases()
+	sum := Summary{About: about, Counts: r.Counts(), Verdict: "PASS"}
+	for _, c := range cases {
 		if c.Status == StatusFailed {
 			sum.FailedCases = append(sum.FailedCases, c)
 		}
@@ -195,17 +264,23 @@ func (r *Report) WriteSummary(dir string) (Summary, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d passed, %d failed, %d skipped of %d\n", sum.Verdict, sum.Passed, sum.Failed, sum.Skipped, sum.Total)
+	for _, l := range about.Lines() {
+		fmt.Fprintf(&b, "%-10s %s\n", l[0], l[1])
+	}
 	for _, c := range sum.FailedCases {
 		fmt.Fprintf(&b, "FAILED %s\n    %s\n", c.Name, strings.ReplaceAll(firstLine(c.Message), "\n", "\n    "))
 	}
-	if err := os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(b.String()), 0o644); err != nil {
 		return sum, fmt.Errorf("write summary: %w", err)
 	}
 	j, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return sum, err
 	}
-	return sum, os.WriteFile(filepath.Join(dir, "summary.json"), append(j, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, SummaryJSONFile), append(j, '\n'), 0o644); err != nil {
+		return sum, fmt.Errorf("write summary: %w", err)
+	}
+	return sum, writeHTML(filepath.Join(dir, HTMLFile), sum, cases)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -237,7 +312,7 @@ func Merge(first *Report, rest ...*Report) *Report {
 // Clear removes what an earlier run left in dir (the report and the
 // summary), so that nothing of it is mistaken for this run's.
 func Clear(dir string) error {
-	for _, f := range []string{JUnitFile, "summary.txt", "summary.json"} {
+	for _, f := range []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile} {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove the previous run's %s: %w", f, err)
 		}

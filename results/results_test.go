@@ -1,6 +1,7 @@
 package results
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func TestRunnerCasesMergeIntoTheReport(t *testing.T) {
 	if got := back.Counts(); got != (Counts{Total: 3, Passed: 2, Failed: 1}) {
 		t.Errorf("merged counts %+v", got)
 	}
-	sum, err := back.WriteSummary(dir)
+	sum, err := back.WriteSummary(dir, About{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +97,62 @@ func TestRunnerCasesMergeIntoTheReport(t *testing.T) {
 	if sum.Verdict != "FAIL" || !strings.Contains(string(txt), "FAIL: 2 passed, 1 failed, 0 skipped of 3") ||
 		!strings.Contains(string(txt), "CONFIG_CGROUPS missing") {
 		t.Errorf("summary %+v:\n%s", sum, txt)
+	}
+}
+
+func TestSummaryNamesWhatWasCertified(t *testing.T) {
+	dir := t.TempDir()
+	r := &Report{}
+	r.Add(SetupSuite, Case{Name: "control plane", Status: StatusPassed, Seconds: 2.5})
+	r.Add(ValidationSuite, Case{Name: "[system] cgroups", Status: StatusPassed, Message: "warning: cgroup v1 is deprecated"})
+	r.Add("Node Conformance", Case{Name: "[It] Pods should run", Status: StatusFailed, Message: "expected <nil> & got \"Pending\"\nsecond line"})
+	r.Add("Node Conformance", Case{Name: "[It] Pods should need a GPU", Status: StatusSkipped, Message: "the node has no GPU"})
+	start := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	about := About{
+		Node: "node-a", Architecture: "arm64", KubeletVersion: "v1.34.4", ContainerRuntime: "containerd://1.6.20",
+		OSImage: "Debian GNU/Linux 12 (bookworm)", KernelVersion: "6.1.0-41-arm64", NodeTest: "v0.1.0 (commit abc1234)",
+		Kubernetes: "v1.37.2", Focus: `\[NodeConformance\]`, Started: start, Finished: start.Add(95 * time.Second),
+	}
+	if _, err := r.WriteSummary(dir, about); err != nil {
+		t.Fatal(err)
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	for _, want := range []string{
+		"FAIL: 2 passed, 1 failed, 1 skipped of 4\n",
+		"node       node-a (arm64)\n", "kubelet    v1.34.4\n", "runtime    containerd://1.6.20\n",
+		"os         Debian GNU/Linux 12 (bookworm)\n", "kernel     6.1.0-41-arm64\n",
+		"node-test  v0.1.0 (commit abc1234), specs of Kubernetes v1.37.2\n", `focus      \[NodeConformance\]` + "\n",
+		"started    2026-11-27T16:00:00Z, took 1m35s\n",
+		"FAILED [It] Pods should run\n    expected <nil>",
+	} {
+		if !strings.Contains(string(txt), want) {
+			t.Errorf("summary.txt does not say %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(string(txt), "skip ") {
+		t.Errorf("summary.txt prints an empty skip:\n%s", txt)
+	}
+	var back Summary
+	j, _ := os.ReadFile(filepath.Join(dir, SummaryJSONFile))
+	if err := json.Unmarshal(j, &back); err != nil || back.About != about || back.Failed != 1 {
+		t.Errorf("summary.json about %+v, failed %d (%v):\n%s", back.About, back.Failed, err, j)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
+	for _, want := range []string{
+		`<h1 class="FAIL">FAIL: 2 passed, 1 failed, 1 skipped of 4</h1>`,
+		`<td class="passed">passed</td><td>[system] cgroups<pre>warning: cgroup v1 is deprecated</pre></td>`,
+		"<th>kubelet</th><td>v1.34.4</td>",
+		"<pre>expected &lt;nil&gt; &amp; got &#34;Pending&#34;\nsecond line</pre>",
+		"<h2>node-test setup</h2>", "<h2>Node Conformance</h2>",
+		`<td class="skipped">skipped</td><td>[It] Pods should need a GPU<pre>the node has no GPU</pre></td>`,
+		"<td>2.5 s</td>",
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html does not hold %q:\n%s", want, page)
+		}
+	}
+	if err := xml.Unmarshal(page, new(any)); err != nil {
+		t.Errorf("report.html is not well-formed: %v", err)
 	}
 }
 
@@ -111,7 +168,7 @@ func TestLoadMissingReportIsEmptyAndBrokenOneIsAnError(t *testing.T) {
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), JUnitFile) {
 		t.Fatalf("broken report: %v", err)
 	}
-	sum, err := (&Report{}).WriteSummary(dir)
+	sum, err := (&Report{}).WriteSummary(dir, About{})
 	if err != nil || sum.Verdict != "FAIL" {
 		t.Errorf("a run with no testcase must not pass: %+v %v", sum, err)
 	}

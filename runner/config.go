@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/node-test/node-test/results"
 )
 
 // Defaults of a run, as upstream's node-test image documents them.
@@ -186,6 +188,12 @@ func (c *Config) ExtraEnvMap() (map[string]string, error) {
 }
 
 // String is the effective configuration, printed once at the start of a run.
+// About is what the run's summary says of node-test and the selection
+// before anything runs.
+func (c *Config) About() results.About {
+	return results.About{NodeTest: Build(), Kubernetes: KubernetesVersion, Focus: c.Focus, Skip: c.Skip, Node: c.NodeName}
+}
+
 func (c *Config) String() string {
 	return fmt.Sprintf("FOCUS=%q SKIP=%q PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q rootfs=%q node-name=%q node-timeout=%s api=http://%s",
 		c.Focus, c.Skip, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)

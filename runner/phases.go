@@ -150,8 +150,18 @@ func (*nodePhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return fmt.Errorf("get node %s: %w", n, err)
 	}
-	zones := validate.CheckZones(node.Labels)
-	rc.Report.Add(results.ValidationSuite, zones.Case())
-	rc.Logger.Info("check", "verdict", string(zones.Verdict), "check", zones.Title(), "message", zones.Message)
+	info := node.Status.NodeInfo
+	rc.About.Node, rc.About.Architecture = n, info.Architecture
+	rc.About.KubeletVersion, rc.About.ContainerRuntime = info.KubeletVersion, info.ContainerRuntimeVersion
+	rc.About.OSImage, rc.About.KernelVersion = info.OSImage, info.KernelVersion
+	rc.Logger.Info("node", "name", n, "kubelet", info.KubeletVersion, "runtime", info.ContainerRuntimeVersion,
+		"os", info.OSImage, "kernel", info.KernelVersion, "arch", info.Architecture)
+	for _, c := range []validate.Check{
+		validate.CheckKubeletVersion(info.KubeletVersion, KubernetesVersion),
+		validate.CheckZones(node.Labels),
+	} {
+		rc.Report.Add(results.ValidationSuite, c.Case())
+		rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
+	}
 	return nil
 }

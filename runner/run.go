@@ -45,6 +45,8 @@ type RunContext struct {
 	Client kubernetes.Interface
 	// NodeName is the node under test once it is known.
 	NodeName string
+	// About says what the run certifies, filled in as it learns it.
+	About results.About
 	// Summary is set by the results phase.
 	Summary *results.Summary
 }
@@ -66,8 +68,9 @@ func Phases() []Phase {
 // Each setup phase is recorded as a testcase of the JUnit report, so a run
 // that fails before any spec still leaves a junit_01.xml saying why.
 func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, phases []Phase) error {
-	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}}
-	logger.Info("node-test run", "config", cfg.String())
+	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}, About: cfg.About()}
+	rc.About.Started = time.Now()
+	logger.Info("node-test run", "version", Build(), "kubernetes", KubernetesVersion, "config", cfg.String())
 	if err := results.Clear(cfg.ReportDir); err != nil {
 		return err
 	}
@@ -135,7 +138,8 @@ func writeResults(rc *RunContext) error {
 	if err := merged.Write(dir); err != nil {
 		return fmt.Errorf("write JUnit report in %s: %w", dir, err)
 	}
-	sum, err := merged.WriteSummary(dir)
+	rc.About.Finished = time.Now()
+	sum, err := merged.WriteSummary(dir, rc.About)
 	if err != nil {
 		return err
 	}

@@ -105,8 +105,8 @@ func TestKubernetesVersionIsTheOneGoModPins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "\tk8s.io/kubernetes "+KubernetesVersion+"\n") {
-		t.Errorf("go.mod does not require k8s.io/kubernetes %s: update KubernetesVersion", KubernetesVersion)
+	if !strings.Contains(string(b), "\tk8s.io/kubernetes "+runner.KubernetesVersion+"\n") {
+		t.Errorf("go.mod does not require k8s.io/kubernetes %s: update runner.KubernetesVersion", runner.KubernetesVersion)
 	}
 }
 

@@ -66,7 +66,7 @@ func reportRefusal(cfg *runner.Config, err error) error {
 		if werr := r.Write(cfg.ReportDir); werr != nil {
 			return errors.Join(err, fmt.Errorf("write JUnit report: %w", werr))
 		}
-		if _, werr := r.WriteSummary(cfg.ReportDir); werr != nil {
+		if _, werr := r.WriteSummary(cfg.ReportDir, cfg.About()); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}

@@ -49,7 +49,8 @@ func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 				if err := report.Write(reportDir); err != nil {
 					return fmt.Errorf("write the validation report: %w", err)
 				}
-				if _, err := report.WriteSummary(reportDir); err != nil {
+				about := results.About{NodeTest: runner.Build(), Kubernetes: runner.KubernetesVersion}
+				if _, err := report.WriteSummary(reportDir, about); err != nil {
 					return fmt.Errorf("write the validation summary: %w", err)
 				}
 			}

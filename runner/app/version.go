@@ -6,17 +6,9 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
-)
 
-// Set at link time by build/build.sh.
-var (
-	version   = "v0.1.0-dev"
-	gitCommit = "unknown"
+	"github.com/node-test/node-test/runner"
 )
-
-// KubernetesVersion is the release of k8s.io/kubernetes go.mod pins: the
-// specs and the control plane node-test carries.
-const KubernetesVersion = "v1.37.2"
 
 func newVersionCommand(streams Streams) *cobra.Command {
 	return &cobra.Command{
@@ -24,8 +16,8 @@ func newVersionCommand(streams Streams) *cobra.Command {
 		Short: "Print node-test's version and the Kubernetes release it certifies against",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(streams.Out, "node-test %s (commit %s)\nkubernetes %s\n%s %s/%s\n",
-				version, gitCommit, KubernetesVersion, runtime.Version(), runtime.GOOS, archName())
+			_, err := fmt.Fprintf(streams.Out, "node-test %s\nkubernetes %s\n%s %s/%s\n",
+				runner.Build(), runner.KubernetesVersion, runtime.Version(), runtime.GOOS, archName())
 			return err
 		},
 	}
