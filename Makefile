@@ -7,7 +7,7 @@ export WITH_DOCKER ?= 0
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build node-test, conformance.test, ginkgo, kubelet and crictl into _output/bin/
 	build/build.sh all
@@ -30,6 +30,9 @@ run: ## bring up the local node if needed, build, and certify it; results in _ou
 e2e: ## run a focused selection of official and own specs against the local node through the runner, test images removed first
 	build/e2e.sh
 
+e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then back
+	build/e2e-kubelet-skew.sh
+
 image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)
 	build/image.sh docker $(ARCH)
 
@@ -48,4 +51,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e image image-e2e image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-kubelet-skew image image-e2e image-oci bench verify clean

@@ -3,6 +3,8 @@
 #   build.sh node            kubelet, crictl, node-test for this machine (the local node's needs)
 #   build.sh all             the above plus conformance.test and ginkgo (default)
 #   build.sh cross ARCH      node-test, conformance.test, ginkgo for linux/ARCH into _output/bin/linux/ARCH/
+#   build.sh kubelet VERSION the kubelet of another Kubernetes release (v1.34.4, say) into _output/kubelet/VERSION/bin/,
+#                            from its module as the Go module proxy serves it
 # A binary newer than every source it depends on is not rebuilt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,7 +17,7 @@ KUBE_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
 -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION \
 -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=37"
-NT_LDFLAGS="$KUBE_LDFLAGS -X github.com/node-test/node-test/runner/app.gitCommit=$COMMIT"
+NT_LDFLAGS="$KUBE_LDFLAGS -X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
 export CGO_ENABLED=0
 
 # fresh OUT SOURCES...: whether OUT exists and is newer than every source.
@@ -82,9 +84,45 @@ build_cross() {
 	GOOS=linux GOARCH=$goarch GOARM=$goarm gobuild "$bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
 }
 
+# build_kubelet VERSION: the kubelet of k8s.io/kubernetes@VERSION, built in a
+# module of its own under _output/kubelet/VERSION whose staging modules are
+# those of the same release (v0.MINOR.PATCH), as that release's go.mod
+# replaces them with its ./staging tree.
+build_kubelet() {
+	local v=$1 dir=$OUT/kubelet/$1 minor staging
+	local out=$dir/bin/kubelet
+	[[ $v =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "kubelet VERSION '$v' is not a Kubernetes release like v1.34.4"
+	minor=${BASH_REMATCH[1]}
+	if [[ -x $out ]]; then
+		echo "$out is up to date"
+		return 0
+	fi
+	echo "building $out"
+	mkdir -p "$dir/bin"
+	local mod
+	mod=$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
+	[[ -f $mod ]] || die "the Go module proxy does not serve k8s.io/kubernetes@$v"
+	staging=$(sed -n '/^replace (/,/^)/p' "$mod" | awk '$2 == "=>" {print $1}')
+	{
+		printf 'module node-test.local/kubelet\n\n%s\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$(grep -m1 '^go ' "$mod")" "$v"
+		for m in $staging; do printf '\t%s => %s v0.%s\n' "$m" "$m" "${v#v1.}"; done
+		printf ')\n'
+	} >"$dir/go.mod"
+	printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/kubelet"\n' >"$dir/tools.go"
+	(
+		cd "$dir"
+		go mod tidy
+		go build -trimpath -ldflags "-s -w -buildid= \
+-X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+			-o "$out.tmp" k8s.io/kubernetes/cmd/kubelet
+	)
+	mv "$out.tmp" "$out"
+}
+
 case ${1:-all} in
 node) build_node ;;
 all) build_all ;;
 cross) build_cross "${2:?usage: build.sh cross ARCH}" ;;
-*) die "unknown target '$1': use node, all or cross ARCH" ;;
+kubelet) build_kubelet "${2:?usage: build.sh kubelet VERSION}" ;;
+*) die "unknown target '$1': use node, all, cross ARCH or kubelet VERSION" ;;
 esac

@@ -3,7 +3,8 @@
 # runc + CNI from apt, a kubelet built from the pinned Kubernetes module whose
 # API server is http://localhost:8080 (served by `node-test controlplane` or
 # `node-test run`), and the pause and busybox images built offline. With
-# WITH_DOCKER=1, dockerd too, sharing that containerd.
+# WITH_DOCKER=1, dockerd too, sharing that containerd. KUBELET_VERSION=v1.34.4
+# (say) runs the kubelet of that release instead, to certify an older node.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -14,6 +15,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/build/lib.sh"
 
 WITH_DOCKER=${WITH_DOCKER:-0}
+KUBELET_VERSION=${KUBELET_VERSION:-$KUBE_VERSION}
+KUBELET_BIN=$OUT/bin/kubelet
+[[ $KUBELET_VERSION == "$KUBE_VERSION" ]] || KUBELET_BIN=$OUT/kubelet/$KUBELET_VERSION/bin/kubelet
 SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2
 POD_CIDR=10.88.0.0/16
 DEAD_REGISTRY=http://127.0.0.1:9
@@ -129,6 +133,7 @@ EOF
 
 build_binaries() {
 	"$ROOT/build/build.sh" node
+	[[ $KUBELET_VERSION == "$KUBE_VERSION" ]] || "$ROOT/build/build.sh" kubelet "$KUBELET_VERSION"
 }
 
 start_containerd() {
@@ -209,12 +214,12 @@ EOF
 
 start_kubelet() {
 	local want
-	want=$(cat "$NODE_DIR/kubelet-config.yaml" "$NODE_DIR/kubeconfig" "$OUT/bin/kubelet" | sha256sum | cut -d' ' -f1)
+	want=$(cat "$NODE_DIR/kubelet-config.yaml" "$NODE_DIR/kubeconfig" "$KUBELET_BIN" | sha256sum | cut -d' ' -f1)
 	if running kubelet && [[ $(cat "$NODE_RUN/kubelet.sum" 2>/dev/null) == "$want" ]]; then
 		echo "kubelet already running (pid $(cat "$NODE_RUN/kubelet.pid"))"
 	else
 		stop_pid kubelet
-		start_daemon kubelet "$OUT/bin/kubelet" --config="$NODE_DIR/kubelet-config.yaml" \
+		start_daemon kubelet "$KUBELET_BIN" --config="$NODE_DIR/kubelet-config.yaml" \
 			--kubeconfig="$NODE_DIR/kubeconfig" --v=2
 		echo "$want" >"$NODE_RUN/kubelet.sum"
 	fi
@@ -276,7 +281,7 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
-  kubelet     healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
+  kubelet     $KUBELET_VERSION, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
 EOF

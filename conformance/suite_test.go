@@ -65,6 +65,16 @@ var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	e2eframework.Logf("node under test: %s", e2eframework.TestContext.NodeName)
 })
 
+// A spec of what the node's kubelet is too old to have skips, saying so,
+// rather than fail a node the version skew policy supports. Every spec
+// creates a framework of upstream's, which takes the check as an extension:
+// it runs in each spec, once the framework has set up its namespace.
+func init() {
+	e2eframework.NewFrameworkExtensions = append(e2eframework.NewFrameworkExtensions, func(*e2eframework.Framework) {
+		BeforeEach(framework.SkipForKubeletVersion)
+	})
+}
+
 var _ = SynchronizedAfterSuite(func() {}, func(ctx context.Context) {
 	Expect(framework.DeleteRuntimeClass(ctx)).To(Succeed())
 })

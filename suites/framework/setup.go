@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	clientset "k8s.io/client-go/kubernetes"
@@ -48,22 +49,27 @@ func SetupNode(ctx context.Context) error {
 	if tc.KubeletRootDir == "" {
 		tc.KubeletRootDir = DefaultKubeletRootDir
 	}
-	if tc.NodeName != "" {
-		return nil
-	}
 	c, err := NewClient()
 	if err != nil {
 		return err
 	}
-	nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return fmt.Errorf("list nodes: %w", err)
+	var node *v1.Node
+	if tc.NodeName != "" {
+		if node, err = c.CoreV1().Nodes().Get(ctx, tc.NodeName, metav1.GetOptions{}); err != nil {
+			return fmt.Errorf("get node %s: %w", tc.NodeName, err)
+		}
+	} else {
+		nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return fmt.Errorf("list nodes: %w", err)
+		}
+		if len(nodes.Items) != 1 {
+			return fmt.Errorf("found %d nodes: give the one under test with --node-name", len(nodes.Items))
+		}
+		node = &nodes.Items[0]
+		tc.NodeName = node.Name
 	}
-	if len(nodes.Items) != 1 {
-		return fmt.Errorf("found %d nodes: give the one under test with --node-name", len(nodes.Items))
-	}
-	tc.NodeName = nodes.Items[0].Name
-	return nil
+	return setKubeletVersion(node.Status.NodeInfo.KubeletVersion)
 }
 
 // NewClient returns a client of the API server the specs run against.
