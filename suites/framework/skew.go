@@ -56,12 +56,15 @@ var KubeletRequirements = []KubeletRequirement{
 //     or its text says [MinimumKubeletVersion:<v>], above the kubelet's
 //     release;
 //   - it is labelled FeatureGate:<name> for a feature enabled in this binary
-//     but off by default in the kubelet's release (features lists each
-//     feature's defaults by release; a kubelet that turns such a feature on
-//     itself is not seen, and its specs skip all the same);
+//     and on by default in its release, binary, but off by default in the
+//     kubelet's (features lists each feature's defaults by release; a
+//     kubelet that turns such a feature on itself is not seen, and its specs
+//     skip all the same; a feature turned on in this binary by --feature-gates
+//     only is left to the kubelet to have);
 //   - it matches one of KubeletRequirements above the kubelet's release.
-func TooNewFor(spec string, labels []string, kubelet *version.Version, features map[featuregate.Feature]featuregate.VersionedSpecs, enabled func(featuregate.Feature) bool) string {
+func TooNewFor(spec string, labels []string, kubelet, binary *version.Version, features map[featuregate.Feature]featuregate.VersionedSpecs, enabled func(featuregate.Feature) bool) string {
 	release := version.MajorMinor(kubelet.Major(), kubelet.Minor())
+	binaryRelease := version.MajorMinor(binary.Major(), binary.Minor())
 	if m := minimumKubeletVersion.FindStringSubmatch(spec); m != nil {
 		labels = append([]string{"KubeletMinVersion:" + m[1]}, labels...)
 	}
@@ -77,6 +80,9 @@ func TooNewFor(spec string, labels []string, kubelet *version.Version, features 
 			f := featuregate.Feature(value)
 			specs, known := features[f]
 			if !known || !enabled(f) {
+				continue
+			}
+			if on, _ := defaultAt(specs, binaryRelease); !on {
 				continue
 			}
 			if on, since := defaultAt(specs, release); !on {
@@ -124,8 +130,9 @@ func SkipForKubeletVersion() {
 		return
 	}
 	report := ginkgo.CurrentSpecReport()
-	if why := TooNewFor(report.FullText(), report.Labels(), kubeletVersion,
-		utilfeature.DefaultMutableFeatureGate.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled); why != "" {
+	gates := utilfeature.DefaultMutableFeatureGate
+	if why := TooNewFor(report.FullText(), report.Labels(), kubeletVersion, gates.EmulationVersion(),
+		gates.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled); why != "" {
 		ginkgo.Skip(why)
 	}
 }

@@ -26,8 +26,12 @@ func TestTooNewFor(t *testing.T) {
 		},
 		// Off in the binary too: its specs are not expected to run at all.
 		"Alpha": {{Version: version.MajorMinor(1, 33), Default: false, PreRelease: featuregate.Alpha}},
+		// Alpha in v1.37 too, but turned on in the binary by --feature-gates:
+		// whoever did so expects the kubelet to have it on.
+		"Asked": {{Version: version.MajorMinor(1, 36), Default: false, PreRelease: featuregate.Alpha}},
 	}
 	enabled := func(f featuregate.Feature) bool { return f != "Alpha" }
+	binary := version.MustParseGeneric("v1.37.2")
 	hostname := "[sig-node] Override hostname of Pod a pod with only hostnameOverride field will have hostnameOverride as hostname [NodeConformance]"
 	pods := "[sig-node] Pods should get a host IP [NodeConformance] [Conformance]"
 	hostnameValidation := "[sig-node] Override hostname of Pod a pod with hostNetwork and hostnameOverride fields will fail to be created [NodeConformance]"
@@ -52,12 +56,14 @@ func TestTooNewFor(t *testing.T) {
 		{pods, []string{"FeatureGate:Fresh"}, "v1.36.0", ""},
 		{pods, []string{"FeatureGate:Old"}, "v1.34.4", ""},
 		{pods, []string{"FeatureGate:Alpha"}, "v1.34.4", ""},
+		{pods, []string{"FeatureGate:Asked"}, "v1.34.4", ""},
+		{pods, []string{"FeatureGate:Asked"}, "v1.37.2", ""},
 		{pods, []string{"FeatureGate:Unknown"}, "v1.34.4", ""},
 		{pods, []string{"KubeletMinVersion:1.36"}, "v1.35.3", "needs a kubelet v1.36 or newer (its minimum kubelet version), and the node's is 1.35.3"},
 		{pods, []string{"KubeletMinVersion:1.36.2"}, "v1.36.0", ""},
 		{pods, []string{"KubeletMinVersion:1.36"}, "v1.37.2", ""},
 	} {
-		got := TooNewFor(tc.spec, tc.labels, version.MustParseGeneric(tc.kubelet), features, enabled)
+		got := TooNewFor(tc.spec, tc.labels, version.MustParseGeneric(tc.kubelet), binary, features, enabled)
 		if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
 			t.Errorf("kubelet %s, labels %v, spec %q:\n got %q\nwant %q", tc.kubelet, tc.labels, tc.spec, got, tc.want)
 		}
@@ -69,12 +75,17 @@ func TestTooNewFor(t *testing.T) {
 func TestTooNewForWithThePinnedFeatures(t *testing.T) {
 	spec := "[sig-node] Pod Extended (container restart policy) [NodeConformance] [FeatureGate:ContainerRestartRules] [Beta] Container Restart Rules should restart container on rule match"
 	labels := []string{"NodeConformance", "FeatureGate:" + string(features.ContainerRestartRules), "Beta"}
-	all, enabled := utilfeature.DefaultMutableFeatureGate.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled
-	if got := TooNewFor(spec, labels, version.MustParseGeneric("v1.34.4"), all, enabled); !strings.HasPrefix(got, "needs a kubelet v1.35 or newer") {
+	gates := utilfeature.DefaultMutableFeatureGate
+	binary := gates.EmulationVersion()
+	if binary.Major() != 1 || binary.Minor() != 37 {
+		t.Fatalf("the linked feature gates emulate v%s, not the pinned release", binary)
+	}
+	all, enabled := gates.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled
+	if got := TooNewFor(spec, labels, version.MustParseGeneric("v1.34.4"), binary, all, enabled); !strings.HasPrefix(got, "needs a kubelet v1.35 or newer") {
 		t.Errorf("v1.34.4: %q", got)
 	}
 	for _, v := range []string{"v1.35.0", "v1.36.3", "v1.37.2"} {
-		if got := TooNewFor(spec, labels, version.MustParseGeneric(v), all, enabled); got != "" {
+		if got := TooNewFor(spec, labels, version.MustParseGeneric(v), binary, all, enabled); got != "" {
 			t.Errorf("%s: %q", v, got)
 		}
 	}
@@ -95,7 +106,7 @@ func TestHostnameOverrideSpecsOnV134(t *testing.T) {
 		"a pod with non-RFC1123 subdomain string for hostnameOverride field will fail to be created": false,
 	} {
 		spec := "[sig-node] Override hostname of Pod " + text + " [NodeConformance]"
-		if got := TooNewFor(spec, []string{"NodeConformance"}, v134, nil, nil); (got != "") != tooNew {
+		if got := TooNewFor(spec, []string{"NodeConformance"}, v134, v134, nil, nil); (got != "") != tooNew {
 			t.Errorf("%q: %q, want too new: %v", text, got, tooNew)
 		}
 	}
