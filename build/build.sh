@@ -12,12 +12,21 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/build/lib.sh"
 cd "$ROOT"
 
+# kube_ldflags VERSION: the linker flags that stamp a Kubernetes release
+# (v1.37.2, say) into component-base's and client-go's version packages,
+# as Kubernetes' own build does.
+kube_ldflags() {
+	local v=$1
+	[[ $v =~ ^v(1)\.([0-9]+)\.([0-9]+)$ ]] || die "'$v' is not a Kubernetes release like v1.34.4"
+	local pkg
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		printf -- '-X %s.gitVersion=%s -X %s.gitMajor=%s -X %s.gitMinor=%s ' \
+			"$pkg" "$v" "$pkg" "${BASH_REMATCH[1]}" "$pkg" "${BASH_REMATCH[2]}"
+	done
+}
+
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-KUBE_LDFLAGS="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
--X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 \
--X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION \
--X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=37"
-NT_LDFLAGS="$KUBE_LDFLAGS -X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
+NT_LDFLAGS="$(kube_ldflags "$KUBE_VERSION")-X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
 export CGO_ENABLED=0
 
 # fresh OUT SOURCES...: whether OUT exists and is newer than every source.
@@ -89,10 +98,9 @@ build_cross() {
 # those of the same release (v0.MINOR.PATCH), as that release's go.mod
 # replaces them with its ./staging tree.
 build_kubelet() {
-	local v=$1 dir=$OUT/kubelet/$1 minor staging
+	local v=$1 dir=$OUT/kubelet/$1 staging ldflags
 	local out=$dir/bin/kubelet
-	[[ $v =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "kubelet VERSION '$v' is not a Kubernetes release like v1.34.4"
-	minor=${BASH_REMATCH[1]}
+	ldflags=$(kube_ldflags "$v")
 	if [[ -x $out ]]; then
 		echo "$out is up to date"
 		return 0
@@ -112,9 +120,7 @@ build_kubelet() {
 	(
 		cd "$dir"
 		go mod tidy
-		go build -trimpath -ldflags "-s -w -buildid= \
--X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
-			-o "$out.tmp" k8s.io/kubernetes/cmd/kubelet
+		go build -trimpath -ldflags "-s -w -buildid= $ldflags" -o "$out.tmp" k8s.io/kubernetes/cmd/kubelet
 	)
 	mv "$out.tmp" "$out"
 }
