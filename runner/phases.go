@@ -145,16 +145,33 @@ func (*nodePhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
-	rc.NodeName = n
-	node, err := rc.Client.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{})
+	rc.NodeName, rc.About.Node = n, n
+	return nil
+}
+
+// nodeFactsPhase reads what the node reports of itself (kubelet, runtime,
+// OS, kernel, arch) into the summary and checks the kubelet's version skew
+// and the node's zone labels. It runs after the kubelet sync phase, not
+// right after the wait for node: the Node object outlives runs in the
+// control plane's store, and a kubelet just restarted (upgraded, swapped)
+// renews its lease before it posts its status, so a Ready node with a
+// renewed lease may still carry the previous kubelet's nodeInfo. Once the
+// kubelet has run a pod of this control plane, it has posted its status,
+// which it does first thing after it registers.
+type nodeFactsPhase struct{}
+
+func (*nodeFactsPhase) Name() string { return "node facts" }
+
+func (*nodeFactsPhase) Run(ctx context.Context, rc *RunContext) error {
+	node, err := rc.Client.CoreV1().Nodes().Get(ctx, rc.NodeName, metav1.GetOptions{})
 	if err != nil {
-		return fmt.Errorf("get node %s: %w", n, err)
+		return fmt.Errorf("get node %s: %w", rc.NodeName, err)
 	}
 	info := node.Status.NodeInfo
-	rc.About.Node, rc.About.Architecture = n, info.Architecture
+	rc.About.Architecture = info.Architecture
 	rc.About.KubeletVersion, rc.About.ContainerRuntime = info.KubeletVersion, info.ContainerRuntimeVersion
 	rc.About.OSImage, rc.About.KernelVersion = info.OSImage, info.KernelVersion
-	rc.Logger.Info("node", "name", n, "kubelet", info.KubeletVersion, "runtime", info.ContainerRuntimeVersion,
+	rc.Logger.Info("node", "name", node.Name, "kubelet", info.KubeletVersion, "runtime", info.ContainerRuntimeVersion,
 		"os", info.OSImage, "kernel", info.KernelVersion, "arch", info.Architecture)
 	for _, c := range []validate.Check{
 		validate.CheckKubeletVersion(info.KubeletVersion, KubernetesVersion),

@@ -60,6 +60,7 @@ func Phases() []Phase {
 		&nodePhase{},
 		&imagesPhase{},
 		&kubeletSyncPhase{},
+		&nodeFactsPhase{},
 		&specsPhase{},
 	}
 }
