@@ -35,7 +35,8 @@ func NodeImages() sets.Set[string] {
 // SetupNode completes the framework's TestContext for a run against one
 // node, in every parallel process, the way upstream's node suite does: extra
 // environment, the image allow-list, the kubelet root directory and the
-// node's name from the API server.
+// node's name from the API server; and what the specs need to know of the
+// node's kubelet: its version and feature gates.
 func SetupNode(ctx context.Context) error {
 	tc := &e2eframework.TestContext
 	for k, v := range tc.ExtraEnvs {
@@ -69,7 +70,19 @@ func SetupNode(ctx context.Context) error {
 		node = &nodes.Items[0]
 		tc.NodeName = node.Name
 	}
-	return setKubeletVersion(node.Status.NodeInfo.KubeletVersion)
+	v, err := parseKubeletVersion(node.Status.NodeInfo.KubeletVersion)
+	if err != nil {
+		return err
+	}
+	nodeKubelet = Kubelet{Version: v}
+	metrics, err := KubeletGet(ctx, c, node.Name, "metrics")
+	if err == nil {
+		nodeKubelet.Gates, err = ParseFeatureGates(metrics)
+	}
+	if err != nil {
+		e2eframework.Logf("the feature gates of the node's kubelet are not known, the defaults of its release stand for them: %v", err)
+	}
+	return nil
 }
 
 // NewClient returns a client of the API server the specs run against.

@@ -9,19 +9,50 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/component-base/featuregate"
+	"k8s.io/component-base/metrics/testutil"
 )
 
-// kubeletVersion is the version the node's kubelet reports, set by
-// SetupNode in every process.
-var kubeletVersion *version.Version
+// Kubelet is what the specs know of the node's kubelet.
+type Kubelet struct {
+	// Version is the version the kubelet reports in the Node's status.
+	Version *version.Version
+	// Gates are the kubelet's feature gates, on or off, as it reports them
+	// in its kubernetes_feature_enabled metric; nil when its /metrics could
+	// not be read.
+	Gates map[featuregate.Feature]bool
+}
 
-func setKubeletVersion(v string) error {
+// nodeKubelet is the node's kubelet, set by SetupNode in every process.
+var nodeKubelet Kubelet
+
+func parseKubeletVersion(v string) (*version.Version, error) {
 	parsed, err := version.ParseGeneric(v)
 	if err != nil {
-		return fmt.Errorf("the node's kubelet version %q: %w", v, err)
+		return nil, fmt.Errorf("the node's kubelet version %q: %w", v, err)
 	}
-	kubeletVersion = parsed
-	return nil
+	return parsed, nil
+}
+
+// featureMetric is the metric in which Kubernetes components report each
+// feature gate they know as 1 (on) or 0 (off), labelled by name.
+const featureMetric = "kubernetes_feature_enabled"
+
+// ParseFeatureGates returns the feature gates a kubelet reports in its
+// /metrics, the Prometheus text format.
+func ParseFeatureGates(metrics []byte) (map[featuregate.Feature]bool, error) {
+	parsed := testutil.NewMetrics()
+	if err := testutil.ParseMetrics(string(metrics), &parsed); err != nil {
+		return nil, fmt.Errorf("parse the kubelet's metrics: %w", err)
+	}
+	samples := parsed[featureMetric]
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("the kubelet's metrics have no %s", featureMetric)
+	}
+	gates := make(map[featuregate.Feature]bool, len(samples))
+	for _, s := range samples {
+		gates[featuregate.Feature(s.Metric["name"])] = s.Value == 1
+	}
+	return gates, nil
 }
 
 // KubeletRequirement is a behaviour some linked specs test, untagged, that
@@ -33,6 +64,9 @@ type KubeletRequirement struct {
 	Specs *regexp.Regexp
 	// Since is the first Kubernetes release whose kubelet has it by default.
 	Since *version.Version
+	// Feature is the feature gate of the behaviour: a kubelet older than
+	// Since that reports it on has the behaviour.
+	Feature featuregate.Feature
 	// What is the behaviour, and how an older kubelet fails it.
 	What string
 }
@@ -42,28 +76,30 @@ type KubeletRequirement struct {
 var KubeletRequirements = []KubeletRequirement{
 	{
 		// The specs of a pod's hostname; those of the API's validation pass.
-		Specs: regexp.MustCompile(`\[sig-node\] Override hostname of Pod .*(hostnameOverride field with value that is a valid DNS subdomain|will have hostnameOverride as hostname)`),
-		Since: version.MajorMinor(1, 35),
+		Specs:   regexp.MustCompile(`\[sig-node\] Override hostname of Pod .*(hostnameOverride field with value that is a valid DNS subdomain|will have hostnameOverride as hostname)`),
+		Since:   version.MajorMinor(1, 35),
+		Feature: "HostnameOverride",
 		What: "pod.spec.hostnameOverride (feature HostnameOverride, KEP-4762, on by default from v1.35): " +
 			"an older kubelet ignores the field and the pod keeps its own name as hostname",
 	},
 }
 
-// TooNewFor says why a spec cannot pass on a kubelet of version kubelet
-// that the version skew policy supports, or returns "". A spec is too new
-// when
+// TooNewFor says why a spec cannot pass on the node's kubelet, though the
+// version skew policy supports it, or returns "". A spec is too new when
 //   - it is labelled KubeletMinVersion:<v> (upstream's WithKubeletMinVersion),
 //     or its text says [MinimumKubeletVersion:<v>], above the kubelet's
 //     release;
 //   - it is labelled FeatureGate:<name> for a feature enabled in this binary
-//     and on by default in its release, binary, but off by default in the
-//     kubelet's (features lists each feature's defaults by release; a
-//     kubelet that turns such a feature on itself is not seen, and its specs
-//     skip all the same; a feature turned on in this binary by --feature-gates
-//     only is left to the kubelet to have);
-//   - it matches one of KubeletRequirements above the kubelet's release.
-func TooNewFor(spec string, labels []string, kubelet, binary *version.Version, features map[featuregate.Feature]featuregate.VersionedSpecs, enabled func(featuregate.Feature) bool) string {
-	release := version.MajorMinor(kubelet.Major(), kubelet.Minor())
+//     and the kubelet reports that gate off. When the kubelet does not
+//     report its gates, or not that one, the feature defaults decide:
+//     features lists each feature's defaults by release, and the spec is
+//     too new if the feature is on by default in the binary's release but
+//     off in the kubelet's (a feature turned on in this binary by
+//     --feature-gates only is then left to the kubelet to have);
+//   - it matches one of KubeletRequirements above the kubelet's release,
+//     unless the kubelet reports that requirement's feature gate on.
+func TooNewFor(spec string, labels []string, kubelet Kubelet, binary *version.Version, features map[featuregate.Feature]featuregate.VersionedSpecs, enabled func(featuregate.Feature) bool) string {
+	release := version.MajorMinor(kubelet.Version.Major(), kubelet.Version.Minor())
 	binaryRelease := version.MajorMinor(binary.Major(), binary.Minor())
 	if m := minimumKubeletVersion.FindStringSubmatch(spec); m != nil {
 		labels = append([]string{"KubeletMinVersion:" + m[1]}, labels...)
@@ -74,7 +110,7 @@ func TooNewFor(spec string, labels []string, kubelet, binary *version.Version, f
 		case "KubeletMinVersion":
 			min, err := version.ParseGeneric(value)
 			if err == nil && release.LessThan(version.MajorMinor(min.Major(), min.Minor())) {
-				return fmt.Sprintf("needs a kubelet v%d.%d or newer (its minimum kubelet version), and the node's is %s", min.Major(), min.Minor(), kubelet)
+				return fmt.Sprintf("needs a kubelet v%d.%d or newer (its minimum kubelet version), and the node's is %s", min.Major(), min.Minor(), kubelet.Version)
 			}
 		case "FeatureGate":
 			f := featuregate.Feature(value)
@@ -82,17 +118,28 @@ func TooNewFor(spec string, labels []string, kubelet, binary *version.Version, f
 			if !known || !enabled(f) {
 				continue
 			}
+			releaseOn, since := defaultAt(specs, release)
+			if on, reported := kubelet.Gates[f]; reported {
+				switch {
+				case on:
+					continue
+				case !releaseOn && since != "" && release.LessThan(version.MustParseGeneric(since)):
+					return fmt.Sprintf("needs a kubelet v%s or newer, and the node's is %s: feature gate %s is off by default in its release, and the kubelet leaves it off", since, kubelet.Version, f)
+				default:
+					return fmt.Sprintf("needs feature gate %s on in the node's kubelet (%s), which has it off", f, kubelet.Version)
+				}
+			}
 			if on, _ := defaultAt(specs, binaryRelease); !on {
 				continue
 			}
-			if on, since := defaultAt(specs, release); !on {
-				return fmt.Sprintf("needs a kubelet v%s or newer, and the node's is %s: feature gate %s is off by default in its release", since, kubelet, f)
+			if !releaseOn {
+				return fmt.Sprintf("needs a kubelet v%s or newer, and the node's is %s: feature gate %s is off by default in its release", since, kubelet.Version, f)
 			}
 		}
 	}
 	for _, r := range KubeletRequirements {
-		if r.Specs.MatchString(spec) && release.LessThan(r.Since) {
-			return fmt.Sprintf("needs a kubelet v%d.%d or newer, and the node's is %s: %s", r.Since.Major(), r.Since.Minor(), kubelet, r.What)
+		if r.Specs.MatchString(spec) && release.LessThan(r.Since) && !kubelet.Gates[r.Feature] {
+			return fmt.Sprintf("needs a kubelet v%d.%d or newer, and the node's is %s: %s", r.Since.Major(), r.Since.Minor(), kubelet.Version, r.What)
 		}
 	}
 	return ""
@@ -126,12 +173,12 @@ func defaultAt(specs featuregate.VersionedSpecs, release *version.Version) (bool
 // conformance suite runs it before every spec that uses upstream's
 // framework.
 func SkipForKubeletVersion() {
-	if kubeletVersion == nil {
+	if nodeKubelet.Version == nil {
 		return
 	}
 	report := ginkgo.CurrentSpecReport()
 	gates := utilfeature.DefaultMutableFeatureGate
-	if why := TooNewFor(report.FullText(), report.Labels(), kubeletVersion, gates.EmulationVersion(),
+	if why := TooNewFor(report.FullText(), report.Labels(), nodeKubelet, gates.EmulationVersion(),
 		gates.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled); why != "" {
 		ginkgo.Skip(why)
 	}

@@ -40,30 +40,46 @@ func TestTooNewFor(t *testing.T) {
 		spec    string
 		labels  []string
 		kubelet string
-		want    string // "" when the spec runs
+		gates   map[featuregate.Feature]bool // nil: not reported
+		want    string                       // "" when the spec runs
 	}{
-		{pods, []string{"NodeConformance", "Conformance"}, "v1.34.4", ""},
-		{hostname, []string{"NodeConformance"}, "v1.34.4", "needs a kubelet v1.35 or newer, and the node's is 1.34.4: pod.spec.hostnameOverride"},
-		{hostname, []string{"NodeConformance"}, "v1.34.0-rc.1", "needs a kubelet v1.35 or newer"},
-		{hostname, []string{"NodeConformance"}, "v1.35.0-rc.0", ""},
-		{hostname, []string{"NodeConformance"}, "v1.37.2", ""},
-		{hostnameValidation, []string{"NodeConformance"}, "v1.34.4", ""},
-		{imageVolume, []string{"Conformance"}, "v1.34.4", "needs a kubelet v1.35 or newer (its minimum kubelet version), and the node's is 1.34.4"},
-		{imageVolume, []string{"Conformance"}, "v1.35.0", ""},
-		{pods, []string{"FeatureGate:Rules", "Beta"}, "v1.34.4", "needs a kubelet v1.35 or newer, and the node's is 1.34.4: feature gate Rules is off by default in its release"},
-		{pods, []string{"FeatureGate:Rules", "Beta"}, "v1.35.1", ""},
-		{pods, []string{"FeatureGate:Fresh"}, "v1.35.9", "needs a kubelet v1.36 or newer"},
-		{pods, []string{"FeatureGate:Fresh"}, "v1.36.0", ""},
-		{pods, []string{"FeatureGate:Old"}, "v1.34.4", ""},
-		{pods, []string{"FeatureGate:Alpha"}, "v1.34.4", ""},
-		{pods, []string{"FeatureGate:Asked"}, "v1.34.4", ""},
-		{pods, []string{"FeatureGate:Asked"}, "v1.37.2", ""},
-		{pods, []string{"FeatureGate:Unknown"}, "v1.34.4", ""},
-		{pods, []string{"KubeletMinVersion:1.36"}, "v1.35.3", "needs a kubelet v1.36 or newer (its minimum kubelet version), and the node's is 1.35.3"},
-		{pods, []string{"KubeletMinVersion:1.36.2"}, "v1.36.0", ""},
-		{pods, []string{"KubeletMinVersion:1.36"}, "v1.37.2", ""},
+		{pods, []string{"NodeConformance", "Conformance"}, "v1.34.4", nil, ""},
+		{hostname, []string{"NodeConformance"}, "v1.34.4", nil, "needs a kubelet v1.35 or newer, and the node's is 1.34.4: pod.spec.hostnameOverride"},
+		{hostname, []string{"NodeConformance"}, "v1.34.0-rc.1", nil, "needs a kubelet v1.35 or newer"},
+		{hostname, []string{"NodeConformance"}, "v1.35.0-rc.0", nil, ""},
+		{hostname, []string{"NodeConformance"}, "v1.37.2", nil, ""},
+		{hostnameValidation, []string{"NodeConformance"}, "v1.34.4", nil, ""},
+		{imageVolume, []string{"Conformance"}, "v1.34.4", nil, "needs a kubelet v1.35 or newer (its minimum kubelet version), and the node's is 1.34.4"},
+		{imageVolume, []string{"Conformance"}, "v1.35.0", nil, ""},
+		{pods, []string{"FeatureGate:Rules", "Beta"}, "v1.34.4", nil, "needs a kubelet v1.35 or newer, and the node's is 1.34.4: feature gate Rules is off by default in its release"},
+		{pods, []string{"FeatureGate:Rules", "Beta"}, "v1.35.1", nil, ""},
+		{pods, []string{"FeatureGate:Fresh"}, "v1.35.9", nil, "needs a kubelet v1.36 or newer"},
+		{pods, []string{"FeatureGate:Fresh"}, "v1.36.0", nil, ""},
+		{pods, []string{"FeatureGate:Old"}, "v1.34.4", nil, ""},
+		{pods, []string{"FeatureGate:Alpha"}, "v1.34.4", nil, ""},
+		{pods, []string{"FeatureGate:Asked"}, "v1.34.4", nil, ""},
+		{pods, []string{"FeatureGate:Asked"}, "v1.37.2", nil, ""},
+		{pods, []string{"FeatureGate:Unknown"}, "v1.34.4", nil, ""},
+		{pods, []string{"KubeletMinVersion:1.36"}, "v1.35.3", nil, "needs a kubelet v1.36 or newer (its minimum kubelet version), and the node's is 1.35.3"},
+		{pods, []string{"KubeletMinVersion:1.36.2"}, "v1.36.0", nil, ""},
+		{pods, []string{"KubeletMinVersion:1.36"}, "v1.37.2", nil, ""},
+		// A kubelet that reports its gates: what it has on runs, whatever
+		// its release's defaults; what it has off skips.
+		{pods, []string{"FeatureGate:Rules"}, "v1.34.4", map[featuregate.Feature]bool{"Rules": true}, ""},
+		{pods, []string{"FeatureGate:Rules"}, "v1.34.4", map[featuregate.Feature]bool{"Rules": false}, "needs a kubelet v1.35 or newer, and the node's is 1.34.4: feature gate Rules is off by default in its release, and the kubelet leaves it off"},
+		{pods, []string{"FeatureGate:Rules"}, "v1.35.1", map[featuregate.Feature]bool{"Rules": false}, "needs feature gate Rules on in the node's kubelet (1.35.1), which has it off"},
+		{pods, []string{"FeatureGate:Old"}, "v1.37.2", map[featuregate.Feature]bool{"Old": false}, "needs feature gate Old on in the node's kubelet"},
+		{pods, []string{"FeatureGate:Asked"}, "v1.37.2", map[featuregate.Feature]bool{"Asked": false}, "needs feature gate Asked on in the node's kubelet (1.37.2), which has it off"},
+		{pods, []string{"FeatureGate:Asked"}, "v1.36.0", map[featuregate.Feature]bool{"Asked": true}, ""},
+		{pods, []string{"FeatureGate:Alpha"}, "v1.37.2", map[featuregate.Feature]bool{"Alpha": false}, ""},
+		// A gate the kubelet does not report: its release's defaults decide.
+		{pods, []string{"FeatureGate:Fresh"}, "v1.35.9", map[featuregate.Feature]bool{"Rules": true}, "needs a kubelet v1.36 or newer, and the node's is 1.35.9: feature gate Fresh is off by default in its release"},
+		{pods, []string{"FeatureGate:Rules"}, "v1.35.1", map[featuregate.Feature]bool{}, ""},
+		// An untagged requirement is met by an older kubelet with its gate on.
+		{hostname, []string{"NodeConformance"}, "v1.34.4", map[featuregate.Feature]bool{"HostnameOverride": true}, ""},
+		{hostname, []string{"NodeConformance"}, "v1.34.4", map[featuregate.Feature]bool{"HostnameOverride": false}, "needs a kubelet v1.35 or newer"},
 	} {
-		got := TooNewFor(tc.spec, tc.labels, version.MustParseGeneric(tc.kubelet), binary, features, enabled)
+		got := TooNewFor(tc.spec, tc.labels, Kubelet{version.MustParseGeneric(tc.kubelet), tc.gates}, binary, features, enabled)
 		if tc.want == "" && got != "" || !strings.HasPrefix(got, tc.want) {
 			t.Errorf("kubelet %s, labels %v, spec %q:\n got %q\nwant %q", tc.kubelet, tc.labels, tc.spec, got, tc.want)
 		}
@@ -81,11 +97,11 @@ func TestTooNewForWithThePinnedFeatures(t *testing.T) {
 		t.Fatalf("the linked feature gates emulate v%s, not the pinned release", binary)
 	}
 	all, enabled := gates.GetAllVersioned(), utilfeature.DefaultFeatureGate.Enabled
-	if got := TooNewFor(spec, labels, version.MustParseGeneric("v1.34.4"), binary, all, enabled); !strings.HasPrefix(got, "needs a kubelet v1.35 or newer") {
+	if got := TooNewFor(spec, labels, Kubelet{Version: version.MustParseGeneric("v1.34.4")}, binary, all, enabled); !strings.HasPrefix(got, "needs a kubelet v1.35 or newer") {
 		t.Errorf("v1.34.4: %q", got)
 	}
 	for _, v := range []string{"v1.35.0", "v1.36.3", "v1.37.2"} {
-		if got := TooNewFor(spec, labels, version.MustParseGeneric(v), binary, all, enabled); got != "" {
+		if got := TooNewFor(spec, labels, Kubelet{Version: version.MustParseGeneric(v)}, binary, all, enabled); got != "" {
 			t.Errorf("%s: %q", v, got)
 		}
 	}
@@ -106,7 +122,7 @@ func TestHostnameOverrideSpecsOnV134(t *testing.T) {
 		"a pod with non-RFC1123 subdomain string for hostnameOverride field will fail to be created": false,
 	} {
 		spec := "[sig-node] Override hostname of Pod " + text + " [NodeConformance]"
-		if got := TooNewFor(spec, []string{"NodeConformance"}, v134, v134, nil, nil); (got != "") != tooNew {
+		if got := TooNewFor(spec, []string{"NodeConformance"}, Kubelet{Version: v134}, v134, nil, nil); (got != "") != tooNew {
 			t.Errorf("%q: %q, want too new: %v", text, got, tooNew)
 		}
 	}
@@ -125,11 +141,39 @@ func TestKubeletRequirementsAreWithinTheSkewPolicy(t *testing.T) {
 	}
 }
 
-func TestSetKubeletVersion(t *testing.T) {
-	if err := setKubeletVersion("v1.34.4"); err != nil || kubeletVersion.String() != "1.34.4" {
-		t.Errorf("v1.34.4: %v %v", kubeletVersion, err)
+func TestParseKubeletVersion(t *testing.T) {
+	if v, err := parseKubeletVersion("v1.34.4"); err != nil || v.String() != "1.34.4" {
+		t.Errorf("v1.34.4: %v %v", v, err)
 	}
-	if err := setKubeletVersion(""); err == nil || !strings.Contains(err.Error(), `kubelet version ""`) {
+	if _, err := parseKubeletVersion(""); err == nil || !strings.Contains(err.Error(), `kubelet version ""`) {
 		t.Errorf("empty version: %v", err)
+	}
+}
+
+func TestParseFeatureGates(t *testing.T) {
+	metrics := `# HELP kubelet_running_pods [ALPHA] Number of pods that have a running pod sandbox
+# TYPE kubelet_running_pods gauge
+kubelet_running_pods 3
+# HELP kubernetes_feature_enabled [BETA] This metric records the data about the stage and enablement of a k8s feature.
+# TYPE kubernetes_feature_enabled gauge
+kubernetes_feature_enabled{name="ContainerRestartRules",stage="ALPHA"} 1
+kubernetes_feature_enabled{name="HostnameOverride",stage="ALPHA"} 0
+kubernetes_feature_enabled{name="PodReadyToStartContainersCondition",stage=""} 1
+`
+	gates, err := ParseFeatureGates([]byte(metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[featuregate.Feature]bool{"ContainerRestartRules": true, "HostnameOverride": false, "PodReadyToStartContainersCondition": true}
+	if len(gates) != len(want) {
+		t.Errorf("got %v, want %v", gates, want)
+	}
+	for f, on := range want {
+		if got, ok := gates[f]; !ok || got != on {
+			t.Errorf("%s: got %v (reported: %v), want %v", f, got, ok, on)
+		}
+	}
+	if _, err := ParseFeatureGates([]byte("kubelet_running_pods 3\n")); err == nil || !strings.Contains(err.Error(), "no kubernetes_feature_enabled") {
+		t.Errorf("metrics without feature gates: %v", err)
 	}
 }
