@@ -2,8 +2,10 @@
 # make e2e against the kubelet of the oldest Kubernetes release node-test
 # certifies (KUBELET_VERSION, v1.34.4 by default), built from its module:
 # every spec passes, but those of what that kubelet is too old to have,
-# which skip and say so. The node goes back to the pinned release's kubelet
-# afterwards, whatever the outcome.
+# which skip and say so. Then the same kubelet with the feature gate of one
+# such behaviour turned on: the conformance binary reads the kubelet's gates,
+# and those specs run and pass. The node goes back to the pinned release's
+# kubelet afterwards, whatever the outcome.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -18,3 +20,9 @@ trap restore EXIT
 echo "==> e2e-kubelet-skew: the node runs the kubelet $OLDEST"
 KUBELET_VERSION=$OLDEST "$ROOT/build/node-up.sh"
 "$ROOT/build/e2e.sh"
+
+# HostnameOverride is alpha in v1.34: a kubelet that turns it on has it, and
+# the 7 hostname override specs must run and pass, none skipped as too new.
+echo "==> e2e-kubelet-skew: the kubelet $OLDEST with feature gate HostnameOverride on"
+KUBELET_VERSION=$OLDEST KUBELET_FEATURE_GATES=HostnameOverride=true "$ROOT/build/node-up.sh" >/dev/null
+FOCUS='\[sig-node\] Override hostname of Pod' MIN_SPECS=7 ALLOW_TOO_NEW=0 "$ROOT/build/e2e.sh"

@@ -4,7 +4,8 @@
 # API server is http://localhost:8080 (served by `node-test controlplane` or
 # `node-test run`), and the pause and busybox images built offline. With
 # WITH_DOCKER=1, dockerd too, sharing that containerd. KUBELET_VERSION=v1.34.4
-# (say) runs the kubelet of that release instead, to certify an older node.
+# (say) runs the kubelet of that release instead, to certify an older node;
+# KUBELET_FEATURE_GATES=Name=true,Other=false sets the kubelet's featureGates.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -16,6 +17,7 @@ source "$ROOT/build/lib.sh"
 
 WITH_DOCKER=${WITH_DOCKER:-0}
 KUBELET_VERSION=${KUBELET_VERSION:-$KUBE_VERSION}
+KUBELET_FEATURE_GATES=${KUBELET_FEATURE_GATES:-}
 KUBELET_BIN=$OUT/bin/kubelet
 [[ $KUBELET_VERSION == "$KUBE_VERSION" ]] || KUBELET_BIN=$OUT/kubelet/$KUBELET_VERSION/bin/kubelet
 SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2
@@ -192,6 +194,15 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 maxPods: 110
 EOF
+	if [[ -n $KUBELET_FEATURE_GATES ]]; then
+		echo "featureGates:" >>"$NODE_DIR/kubelet-config.yaml"
+		local gate
+		for gate in ${KUBELET_FEATURE_GATES//,/ }; do
+			[[ $gate =~ ^[A-Za-z0-9]+=(true|false)$ ]] ||
+				die "KUBELET_FEATURE_GATES: $gate is not Name=true or Name=false"
+			echo "  ${gate%%=*}: ${gate#*=}" >>"$NODE_DIR/kubelet-config.yaml"
+		done
+	fi
 	cat >"$NODE_DIR/kubeconfig" <<EOF
 # The node's API server is the local control plane on http://localhost:8080.
 apiVersion: v1
@@ -281,7 +292,7 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
-  kubelet     $KUBELET_VERSION, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
+  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
 EOF
