@@ -26,7 +26,7 @@ kube_ldflags() {
 }
 
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-NT_LDFLAGS="$(kube_ldflags "$KUBE_VERSION")-X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
+NT_LDFLAGS=$(kube_ldflags "$KUBE_VERSION")
 export CGO_ENABLED=0
 
 # fresh OUT SOURCES...: whether OUT exists and is newer than every source.
@@ -37,16 +37,23 @@ fresh() {
 	[[ -z $(find "$@" -newer "$out" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit 2>/dev/null) ]]
 }
 
-# gobuild OUT PKG [SOURCES...]: builds PKG into OUT unless fresh.
+# gobuild OUT PKG [SOURCES...]: builds PKG into OUT unless fresh. node-test
+# says which commit it was built from (node-test version, the summary): it is
+# rebuilt when that changes, its sources or not (OUT.commit records it).
 gobuild() {
-	local out=$1 pkg=$2
+	local out=$1 pkg=$2 ldflags=$NT_LDFLAGS
 	shift 2
+	if [[ $pkg == ./cmd/node-test ]]; then
+		ldflags+=" -X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
+		[[ $(cat "$out.commit" 2>/dev/null) == "$COMMIT" ]] || rm -f "$out"
+	fi
 	if fresh "$out" go.mod go.sum "$@"; then
 		echo "$out is up to date"
 		return 0
 	fi
 	echo "building $out"
-	go build -trimpath -ldflags "-s -w -buildid= $NT_LDFLAGS" -o "$out" "$pkg"
+	go build -trimpath -ldflags "-s -w -buildid= $ldflags" -o "$out" "$pkg"
+	[[ $pkg != ./cmd/node-test ]] || echo "$COMMIT" >"$out.commit"
 }
 
 # gotest OUT PKG [SOURCES...]: compiles the test binary of PKG into OUT unless fresh.
