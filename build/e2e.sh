@@ -73,4 +73,7 @@ PY
 grep -qx "kubelet *$kubelet_version" "$REPORT_PATH/summary.txt" ||
 	die "summary.txt does not name the node's kubelet $kubelet_version: $(cat "$REPORT_PATH/summary.txt")"
 grep -q "<th>kubelet</th><td>$kubelet_version</td>" "$REPORT_PATH/report.html" || die "report.html does not name the kubelet $kubelet_version"
-echo "e2e: the summary names kubelet $kubelet_version"
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+grep -q "^node-test .*(commit $commit)" "$REPORT_PATH/summary.txt" ||
+	die "summary.txt does not name the commit node-test was built from, $commit: $(grep '^node-test' "$REPORT_PATH/summary.txt")"
+echo "e2e: the summary names kubelet $kubelet_version and node-test's commit $commit"
