@@ -46,9 +46,46 @@ func New(root string) (*Host, error) {
 	return &Host{Root: abs, Cmder: LocalCmder{Root: abs}}, nil
 }
 
-// Path is the path, in this process, of the host's absolute path p.
+// maxSymlinks bounds the symlinks followed in one path, as Linux's ELOOP.
+const maxSymlinks = 40
+
+// Path is the path, in this process, of the host's absolute path p. The
+// symlinks on the way are followed as the host would follow them: an
+// absolute target starts again at the host's root, not this process's, so
+// /var/run -> /run or kubelet-client-current.pem -> /var/lib/kubelet/pki/…
+// lead to the host's files through a mounted rootfs. Components that do not
+// exist are kept as they are, for the caller's open to report.
 func (h *Host) Path(p string) string {
-	return filepath.Join(h.Root, filepath.Clean("/"+p))
+	if h.Root == "/" {
+		return filepath.Clean("/" + p)
+	}
+	// ".." applies to where a symlink led, as for the kernel: not cleaned
+	// away beforehand.
+	resolved, rest, links := "/", strings.Split(p, "/"), 0
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			resolved = filepath.Dir(resolved)
+			continue
+		}
+		next := filepath.Join(resolved, c)
+		target, err := os.Readlink(filepath.Join(h.Root, next))
+		if err != nil || links >= maxSymlinks {
+			// Not a symlink (or one too many): taken as it is.
+			resolved = next
+			continue
+		}
+		links++
+		if filepath.IsAbs(target) {
+			resolved = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return filepath.Join(h.Root, resolved)
 }
 
 // ReadFile reads the host's file p.

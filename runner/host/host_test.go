@@ -66,6 +66,53 @@ func TestPathStaysUnderRoot(t *testing.T) {
 	}
 }
 
+// The host's symlinks lead to its own files through a mounted rootfs: an
+// absolute target (Debian's /var/run -> /run, the kubelet's
+// kubelet-client-current.pem -> /var/lib/kubelet/pki/kubelet-client-<date>.pem)
+// starts again at the rootfs, and no target leads out of it.
+func TestPathFollowsTheHostsSymlinks(t *testing.T) {
+	root := fakeRootfs(t)
+	h, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki := filepath.Join(root, "var/lib/kubelet/pki")
+	if err := os.MkdirAll(pki, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pki, "kubelet-client-2026.pem"), []byte("pem"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		"var/run": "/run",
+		"var/lib/kubelet/pki/kubelet-client-current.pem": "/var/lib/kubelet/pki/kubelet-client-2026.pem",
+		"var/lib/kubelet/pki/relative.pem":               "kubelet-client-2026.pem",
+		"etc/escape":                                     "../../../../../etc",
+		"etc/loop":                                       "/etc/loop",
+	} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for in, want := range map[string]string{
+		"/var/run/containerd/containerd.sock":             "/run/containerd/containerd.sock",
+		"/var/lib/kubelet/pki/kubelet-client-current.pem": "/var/lib/kubelet/pki/kubelet-client-2026.pem",
+		"/var/lib/kubelet/pki/relative.pem":               "/var/lib/kubelet/pki/kubelet-client-2026.pem",
+		"/var/run/../etc/hosts":                           "/etc/hosts",
+		"/etc/escape/passwd":                              "/etc/passwd",
+		"/etc/loop":                                       "/etc/loop",
+		"/var/lib/missing/file":                           "/var/lib/missing/file",
+	} {
+		if got := h.Path(in); got != filepath.Join(root, want) {
+			t.Errorf("Path(%q) = %q, want %q", in, got, filepath.Join(root, want))
+		}
+	}
+	b, err := h.ReadFile("/var/lib/kubelet/pki/kubelet-client-current.pem")
+	if err != nil || string(b) != "pem" {
+		t.Errorf("ReadFile through the absolute symlink = %q, %v; want the dated file's content", b, err)
+	}
+}
+
 func TestRuntimesFindsSocketsUnderRootfs(t *testing.T) {
 	root := fakeRootfs(t)
 	h, err := New(root)
