@@ -63,8 +63,7 @@ func (c *ControlPlane) apiserverOptions(etcdURL string, secure net.Listener) (*o
 
 	// Node proxy refuses loopback targets; the kubelet's InternalIP routes locally.
 	o.KubeletConfig.PreferredAddressTypes = []string{"InternalIP"}
-	o.KubeletConfig.TLSClientConfig.CertFile = c.pki.kubeletClientCert
-	o.KubeletConfig.TLSClientConfig.KeyFile = c.pki.kubeletClientKey
+	o.KubeletConfig.TLSClientConfig.CertFile, o.KubeletConfig.TLSClientConfig.KeyFile = c.KubeletClientCertFiles()
 	return o, nil
 }
 

@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,18 @@ type Config struct {
 	// system:masters besides the per-run admin token, so a kubelet configured
 	// upstream's way (https://127.0.0.1:6443, insecure TLS, token T) works.
 	BearerToken string
+
+	// KubeletClientCert and KubeletClientKey (PEM), if set, are what the
+	// apiserver presents to kubelets instead of its per-run certificate: a
+	// certificate of the CA a kubelet trusts for its clients (its
+	// authentication.x509.clientCAFile), which the per-run CA is not.
+	// KubeletClientKey may be empty when KubeletClientCert holds the key too.
+	KubeletClientCert, KubeletClientKey []byte
+	// NoKubeletClientCert makes the apiserver present no certificate to
+	// kubelets. A kubelet that lets anonymous requests in but has a client
+	// CA refuses a certificate that CA did not sign, where it serves the
+	// same request made without one.
+	NoKubeletClientCert bool
 
 	// ServiceClusterIPRange is the service CIDR. Empty means
 	// DefaultServiceClusterIPRange.
@@ -123,6 +136,9 @@ func (c Config) Validate() error {
 	if err := validateToken(c.BearerToken); err != nil {
 		return fmt.Errorf("validate bearer token: %w", err)
 	}
+	if err := validateKubeletClient(c); err != nil {
+		return fmt.Errorf("validate kubelet client certificate: %w", err)
+	}
 	if _, _, err := net.ParseCIDR(c.ServiceClusterIPRange); err != nil {
 		return fmt.Errorf("validate service cluster IP range: %w", err)
 	}
@@ -166,4 +182,29 @@ func validateToken(tok string) error {
 		}
 	}
 	return nil
+}
+
+// validateKubeletClient checks the kubelet client certificate and key, if
+// given, form a pair.
+func validateKubeletClient(c Config) error {
+	switch {
+	case len(c.KubeletClientCert) == 0 && len(c.KubeletClientKey) > 0:
+		return errors.New("a key without its certificate")
+	case len(c.KubeletClientCert) == 0:
+		return nil
+	case c.NoKubeletClientCert:
+		return errors.New("a certificate given with NoKubeletClientCert")
+	}
+	if _, err := tls.X509KeyPair(c.KubeletClientCert, kubeletClientKey(c)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// kubeletClientKey is the PEM of the given kubelet client certificate's key.
+func kubeletClientKey(c Config) []byte {
+	if len(c.KubeletClientKey) > 0 {
+		return c.KubeletClientKey
+	}
+	return c.KubeletClientCert
 }

@@ -2,6 +2,8 @@ package controlplane
 
 import (
 	"errors"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,21 @@ func TestZeroConfigIsCompleted(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	// Two certificate and key pairs: the per-run kubelet client ones of two
+	// runs.
+	var certs, keys [2][]byte
+	for i := range certs {
+		p, err := generatePKI(t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if certs[i], err = os.ReadFile(p.kubeletClientCert); err != nil {
+			t.Fatal(err)
+		}
+		if keys[i], err = os.ReadFile(p.kubeletClientKey); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name    string
 		mutate  func(*Config)
@@ -68,6 +85,15 @@ func TestValidate(t *testing.T) {
 		{name: "token with newline", mutate: func(c *Config) { c.BearerToken = "a\nb" }, wantErr: "bearer token"},
 		{name: "bad CIDR", mutate: func(c *Config) { c.ServiceClusterIPRange = "10.0.0.0" }, wantErr: "service cluster IP range"},
 		{name: "negative timeout", mutate: func(c *Config) { c.StartTimeout = -1 }, wantErr: "timeouts"},
+		{name: "kubelet client certificate and key", mutate: func(c *Config) { c.KubeletClientCert, c.KubeletClientKey = certs[0], keys[0] }},
+		{name: "kubelet client certificate holding its key", mutate: func(c *Config) { c.KubeletClientCert = append(slices.Clone(certs[0]), keys[0]...) }},
+		{name: "no kubelet client certificate", mutate: func(c *Config) { c.NoKubeletClientCert = true }},
+		{name: "kubelet client key alone", mutate: func(c *Config) { c.KubeletClientKey = keys[0] }, wantErr: "a key without its certificate"},
+		{name: "kubelet client certificate without key", mutate: func(c *Config) { c.KubeletClientCert = certs[0] }, wantErr: "kubelet client certificate"},
+		{name: "kubelet client certificate with another's key", mutate: func(c *Config) { c.KubeletClientCert, c.KubeletClientKey = certs[0], keys[1] }, wantErr: "private key does not match public key"},
+		{name: "kubelet client certificate and none", mutate: func(c *Config) {
+			c.KubeletClientCert, c.KubeletClientKey, c.NoKubeletClientCert = certs[0], keys[0], true
+		}, wantErr: "a certificate given with NoKubeletClientCert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := NewConfig()

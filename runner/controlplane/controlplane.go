@@ -169,6 +169,15 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 	if c.pki, err = generatePKI(filepath.Join(c.dir, certDirName), firstIP(serviceNet)); err != nil {
 		return fmt.Errorf("generate certificates: %w", err)
 	}
+	if len(c.cfg.KubeletClientCert) > 0 {
+		// The given certificate replaces the per-run one.
+		if err := os.WriteFile(c.pki.kubeletClientCert, c.cfg.KubeletClientCert, 0o600); err != nil {
+			return fmt.Errorf("write the kubelet client certificate: %w", err)
+		}
+		if err := os.WriteFile(c.pki.kubeletClientKey, kubeletClientKey(c.cfg), 0o600); err != nil {
+			return fmt.Errorf("write the kubelet client key: %w", err)
+		}
+	}
 	if c.caPEM, err = os.ReadFile(c.pki.caFile); err != nil {
 		return fmt.Errorf("read CA certificate: %w", err)
 	}
@@ -563,9 +572,10 @@ func (c *ControlPlane) CAFile() string {
 func (c *ControlPlane) CACert() []byte { return c.caPEM }
 
 // KubeletClientCertFiles are the certificate and key the apiserver presents
-// to kubelets.
+// to kubelets: the per-run ones, or Config.KubeletClientCert's; none with
+// Config.NoKubeletClientCert.
 func (c *ControlPlane) KubeletClientCertFiles() (certFile, keyFile string) {
-	if c.pki == nil {
+	if c.pki == nil || c.cfg.NoKubeletClientCert {
 		return "", ""
 	}
 	return c.pki.kubeletClientCert, c.pki.kubeletClientKey

@@ -66,5 +66,10 @@
 // https://127.0.0.1:6443 with insecure TLS and a token), and client
 // certificates signed by the CA. Authorization is AlwaysAllow.
 //
+// To kubelets (logs, exec, port forwarding, the node proxy) the apiserver
+// presents a per-run client certificate of the same CA, or
+// Config.KubeletClientCert, one the kubelet's own client CA signed, or
+// nothing with Config.NoKubeletClientCert.
+//
 // See the package example for a minimal program.
 package controlplane
