@@ -47,6 +47,11 @@ type Config struct {
 	APIAddress    string        // the insecure local endpoint, http://<APIAddress>
 	SecurePort    int           // the control plane's secure port
 	BearerToken   string        // also accept this token on the secure port
+	// KubeletClientCert and KubeletClientKey are host paths of a client
+	// certificate and key the kubelet trusts, for the control plane's
+	// requests to the kubelet's API; default: found on the node. The key
+	// may be in the certificate's file.
+	KubeletClientCert, KubeletClientKey string
 	// FailOnValidation stops the run before the specs when a system check
 	// fails; by default the specs run anyway and the check's failure is
 	// reported beside them.
@@ -62,6 +67,9 @@ var envNames = map[string]string{
 	"report-dir":     "REPORT_PATH",
 	"test-args":      "TEST_ARGS",
 	"extra-envs":     "EXTRA_ENVS",
+	// node-test's own, for a kubelet that refuses anonymous requests.
+	"kubelet-client-cert": "KUBELET_CLIENT_CERT",
+	"kubelet-client-key":  "KUBELET_CLIENT_KEY",
 }
 
 // NewDefaultConfig returns the defaults.
@@ -105,6 +113,10 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.APIAddress, "api-address", c.APIAddress, "loopback address of the local API endpoint the kubelet uses (http://localhost:8080)")
 	fs.IntVar(&c.SecurePort, "secure-port", c.SecurePort, "the control plane's secure port on 127.0.0.1 (0: any free port)")
 	fs.StringVar(&c.BearerToken, "bearer-token", c.BearerToken, "also accept this token on the secure port, for a kubelet set up the upstream way")
+	fs.StringVar(&c.KubeletClientCert, "kubelet-client-cert", c.KubeletClientCert,
+		"host path of a client certificate the kubelet's client CA signed, presented to the kubelet's API (env KUBELET_CLIENT_CERT); default: the node's apiserver-kubelet-client.crt or kubelet-client-current.pem when the kubelet trusts it")
+	fs.StringVar(&c.KubeletClientKey, "kubelet-client-key", c.KubeletClientKey,
+		"host path of the key of --kubelet-client-cert (env KUBELET_CLIENT_KEY); default: in the certificate's file")
 	fs.BoolVar(&c.FailOnValidation, "fail-on-validation", c.FailOnValidation, "stop before the specs when a system check fails")
 }
 
@@ -161,6 +173,14 @@ func (c *Config) Validate() error {
 	}
 	if c.ReportDir == "" {
 		errs = append(errs, errors.New("REPORT_PATH (--report-dir) is empty: give the directory for junit_01.xml"))
+	}
+	switch {
+	case c.KubeletClientKey != "" && c.KubeletClientCert == "":
+		errs = append(errs, errors.New("KUBELET_CLIENT_KEY (--kubelet-client-key) is set without KUBELET_CLIENT_CERT (--kubelet-client-cert): give the certificate too"))
+	case c.KubeletClientCert != "" && !filepath.IsAbs(c.KubeletClientCert):
+		errs = append(errs, fmt.Errorf("KUBELET_CLIENT_CERT (--kubelet-client-cert) must be an absolute path on the host, got %q", c.KubeletClientCert))
+	case c.KubeletClientKey != "" && !filepath.IsAbs(c.KubeletClientKey):
+		errs = append(errs, fmt.Errorf("KUBELET_CLIENT_KEY (--kubelet-client-key) must be an absolute path on the host, got %q", c.KubeletClientKey))
 	}
 	if _, err := c.ExtraEnvMap(); err != nil {
 		errs = append(errs, err)

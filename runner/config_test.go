@@ -70,13 +70,15 @@ func TestConfigRefusesBadInputNamingTheVariable(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"bad FOCUS":       {env: map[string]string{"FOCUS": `[Conformance`}, want: "FOCUS (--focus) is not a valid regular expression"},
-		"bad SKIP flag":   {args: []string{"--skip=(a"}, want: "SKIP (--skip) is not a valid regular expression"},
-		"zero nodes":      {env: map[string]string{"PARALLELISM": "0"}, want: "PARALLELISM (--parallelism) must be at least 1"},
-		"not a number":    {env: map[string]string{"PARALLELISM": "many"}, want: `PARALLELISM="many"`},
-		"bad EXTRA_ENVS":  {env: map[string]string{"EXTRA_ENVS": "a=1,oops"}, want: "EXTRA_ENVS (--extra-envs) must be k=v pairs"},
-		"empty REPORT":    {env: map[string]string{"REPORT_PATH": ""}, want: "REPORT_PATH (--report-dir) is empty"},
-		"flake attempts0": {args: []string{"--flake-attempts=0"}, want: "FLAKE_ATTEMPTS"},
+		"bad FOCUS":            {env: map[string]string{"FOCUS": `[Conformance`}, want: "FOCUS (--focus) is not a valid regular expression"},
+		"bad SKIP flag":        {args: []string{"--skip=(a"}, want: "SKIP (--skip) is not a valid regular expression"},
+		"zero nodes":           {env: map[string]string{"PARALLELISM": "0"}, want: "PARALLELISM (--parallelism) must be at least 1"},
+		"not a number":         {env: map[string]string{"PARALLELISM": "many"}, want: `PARALLELISM="many"`},
+		"bad EXTRA_ENVS":       {env: map[string]string{"EXTRA_ENVS": "a=1,oops"}, want: "EXTRA_ENVS (--extra-envs) must be k=v pairs"},
+		"empty REPORT":         {env: map[string]string{"REPORT_PATH": ""}, want: "REPORT_PATH (--report-dir) is empty"},
+		"flake attempts0":      {args: []string{"--flake-attempts=0"}, want: "FLAKE_ATTEMPTS"},
+		"client key alone":     {env: map[string]string{"KUBELET_CLIENT_KEY": "/k.pem"}, want: "KUBELET_CLIENT_KEY (--kubelet-client-key) is set without KUBELET_CLIENT_CERT"},
+		"relative client cert": {args: []string{"--kubelet-client-cert=pki/c.pem"}, want: `KUBELET_CLIENT_CERT (--kubelet-client-cert) must be an absolute path on the host, got "pki/c.pem"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parse(t, tc.args, tc.env)

@@ -77,8 +77,7 @@ func (*validationPhase) Name() string { return "system verification" }
 func (*validationPhase) Run(ctx context.Context, rc *RunContext) error {
 	checks := validate.Run(ctx, rc.Host)
 	for _, c := range checks {
-		rc.Report.Add(results.ValidationSuite, c.Case())
-		rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
+		rc.addCheck(c)
 	}
 	if err := validate.Failed(checks); err != nil {
 		if rc.Config.FailOnValidation {
@@ -102,6 +101,12 @@ func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
 	cfg.InsecureAddress = rc.Config.APIAddress
 	cfg.SecurePort = rc.Config.SecurePort
 	cfg.BearerToken = rc.Config.BearerToken
+	kc, check, err := validate.ChooseKubeletClient(rc.Host, rc.Config.KubeletClientCert, rc.Config.KubeletClientKey, time.Now())
+	rc.addCheck(check)
+	if err != nil {
+		return err
+	}
+	cfg.KubeletClientCert, cfg.KubeletClientKey, cfg.NoKubeletClientCert = kc.CertPEM, kc.KeyPEM, kc.None
 	cfg.LogDir = filepath.Join(rc.Config.ReportDir, "controlplane")
 	cfg.DataDir = rc.Host.Path(StateDir)
 	cfg.Logger = rc.Logger.With(slog.String("phase", "control plane"))
@@ -177,8 +182,13 @@ func (*nodeFactsPhase) Run(ctx context.Context, rc *RunContext) error {
 		validate.CheckKubeletVersion(info.KubeletVersion, KubernetesVersion),
 		validate.CheckZones(node.Labels),
 	} {
-		rc.Report.Add(results.ValidationSuite, c.Case())
-		rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
+		rc.addCheck(c)
 	}
 	return nil
+}
+
+// addCheck records a host check as a testcase of the report and logs it.
+func (rc *RunContext) addCheck(c validate.Check) {
+	rc.Report.Add(results.ValidationSuite, c.Case())
+	rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
 }

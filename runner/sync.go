@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -19,6 +20,11 @@ import (
 // ErrKubeletNotSynced means the kubelet did not act on this control plane's
 // pods and services in time.
 var ErrKubeletNotSynced = errors.New("the kubelet did not catch up with the local control plane")
+
+// ErrKubeletRefused means the kubelet refused the control plane's request
+// to its API (a pod's log): every spec reading logs, running exec or
+// forwarding ports would fail the same way.
+var ErrKubeletRefused = errors.New("the kubelet refuses the local control plane's requests to its API")
 
 const (
 	// syncTimeout bounds the wait for the kubelet to catch up.
@@ -71,12 +77,18 @@ func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
 	err = wait.PollUntilContextTimeout(ctx, 2*time.Second, syncTimeout, true, func(ctx context.Context) (bool, error) {
 		attempts++
 		last = probeKubelet(ctx, rc.Client, ns.Name, rc.NodeName, busybox[0].Ref)
+		if errors.Is(last, ErrKubeletRefused) {
+			return false, last
+		}
 		if last != nil {
 			rc.Logger.Info("waiting for the kubelet to catch up with the control plane", "attempt", attempts, "reason", last.Error())
 		}
 		return last == nil, nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrKubeletRefused):
+		return err
+	case err != nil:
 		return fmt.Errorf("%w after %v: %v: check the kubelet's log for errors reaching http://localhost:8080", ErrKubeletNotSynced, syncTimeout, last)
 	}
 	rc.Logger.Info("the kubelet runs this control plane's pods and sees its services", "attempts", attempts, "took", time.Since(start).Round(time.Millisecond))
@@ -119,7 +131,15 @@ func probeKubelet(ctx context.Context, c kubernetes.Interface, ns, node, image s
 		return fmt.Errorf("probe pod %s failed", pod.Name)
 	}
 	log, err := c.CoreV1().Pods(ns).GetLogs(pod.Name, &v1.PodLogOptions{}).DoRaw(ctx)
-	if err != nil {
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("%w: get the probe pod's log: %v: it does not authenticate the API server "+
+			"(see the check [kubelet] control plane access to the kubelet): give node-test a client certificate its client CA signed "+
+			"with --kubelet-client-cert and --kubelet-client-key, or set authentication.anonymous.enabled: true in its config", ErrKubeletRefused, err)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("%w: get the probe pod's log: %v: it does not authorize the API server: "+
+			"set authorization.mode: Webhook (the local control plane allows every request) or AlwaysAllow in its config", ErrKubeletRefused, err)
+	case err != nil:
 		return fmt.Errorf("get the probe pod's log: %w", err)
 	}
 	want := strings.ToUpper(strings.ReplaceAll(syncService, "-", "_")) + "_SERVICE_HOST="

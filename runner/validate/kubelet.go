@@ -63,7 +63,7 @@ type kubelet struct {
 var kubeletValueFlags = map[string]bool{
 	"config": true, "config-dir": true, "kubeconfig": true, "cloud-provider": true, "max-pods": true,
 	"hostname-override": true, "tls-cert-file": true, "cert-dir": true, "cgroup-driver": true,
-	"container-runtime-endpoint": true, "node-ip": true, "pod-manifest-path": true,
+	"container-runtime-endpoint": true, "node-ip": true, "pod-manifest-path": true, "client-ca-file": true,
 }
 
 // parseFlags reads the flags of a command line (argv[0] excluded); valueFlags

@@ -13,10 +13,11 @@ import (
 )
 
 // ErrKubeletRefused means the kubelet refused the API server's requests to
-// its endpoints (nodes/<name>/proxy): its authentication does not accept
-// the local control plane's client certificate, nor anonymous requests.
+// its endpoints (nodes/<name>/proxy): it neither lets anonymous requests in
+// nor trusts the certificate the local control plane presents.
 var ErrKubeletRefused = errors.New("the kubelet refuses the local control plane's requests to its endpoints " +
-	"(give it authentication.anonymous.enabled: true or authentication.webhook.enabled: true with authorization.mode: Webhook or AlwaysAllow)")
+	"(let it serve anonymous requests, authentication.anonymous.enabled: true, or give node-test a client certificate " +
+	"its client CA signed with --kubelet-client-cert and --kubelet-client-key)")
 
 // KubeletGet gets path from the node's kubelet through the API server's
 // node proxy: what kubectl get --raw /api/v1/nodes/<node>/proxy/<path> gets.
