@@ -36,6 +36,9 @@ e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERS
 image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)
 	build/image.sh docker $(ARCH)
 
+e2e-kubelet-auth: ## specs reaching the kubelet's API on a kubelet secured as kubeadm does (client certificates, no anonymous requests), then back
+	build/e2e-kubelet-auth.sh
+
 image-e2e: ## run the image as documented (docker run --privileged -v /:/rootfs ...) against the local node
 	build/image-e2e.sh
 
@@ -51,4 +54,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e e2e-kubelet-skew image image-e2e image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean

@@ -6,6 +6,10 @@
 # WITH_DOCKER=1, dockerd too, sharing that containerd. KUBELET_VERSION=v1.34.4
 # (say) runs the kubelet of that release instead, to certify an older node;
 # KUBELET_FEATURE_GATES=Name=true,Other=false sets the kubelet's featureGates.
+# KUBELET_AUTH=x509 secures the kubelet's API as kubeadm does (no anonymous
+# requests, client certificates of a cluster CA, webhook authorization) and
+# leaves the kubelet a client certificate of that CA in its --cert-dir, as a
+# node that joined a cluster has; the default, anonymous, lets anyone in.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -18,18 +22,25 @@ source "$ROOT/build/lib.sh"
 WITH_DOCKER=${WITH_DOCKER:-0}
 KUBELET_VERSION=${KUBELET_VERSION:-$KUBE_VERSION}
 KUBELET_FEATURE_GATES=${KUBELET_FEATURE_GATES:-}
+KUBELET_AUTH=${KUBELET_AUTH:-anonymous}
+# The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
+# client certificate.
+KUBELET_CERT_DIR=/var/lib/kubelet/pki
+CLUSTER_PKI=$NODE_DIR/cluster-pki
 KUBELET_BIN=$OUT/bin/kubelet
 [[ $KUBELET_VERSION == "$KUBE_VERSION" ]] || KUBELET_BIN=$OUT/kubelet/$KUBELET_VERSION/bin/kubelet
 SANDBOX_IMAGE=registry.k8s.io/pause:3.10.2
 POD_CIDR=10.88.0.0/16
 DEAD_REGISTRY=http://127.0.0.1:9
 
+[[ $KUBELET_AUTH == anonymous || $KUBELET_AUTH == x509 ]] ||
+	die "KUBELET_AUTH: $KUBELET_AUTH is not anonymous or x509"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
 install_packages() {
 	local pkgs=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static
-		ethtool iproute2 util-linux mount qemu-user-static jq libcap2-bin
+		ethtool iproute2 util-linux mount qemu-user-static jq libcap2-bin openssl
 		# Debian's source tools and compilers for every arch: the busybox image's busybox is built from source.
 		dpkg-dev make gcc libc6-dev gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io)
@@ -157,6 +168,65 @@ load_images() {
 	wait_for "CRI to report $SANDBOX_IMAGE" 30 "$OUT/bin/crictl" inspecti "$SANDBOX_IMAGE"
 }
 
+# kubelet_auth_config prints the kubelet config's authentication and
+# authorization for KUBELET_AUTH.
+kubelet_auth_config() {
+	if [[ $KUBELET_AUTH == anonymous ]]; then
+		cat <<EOF
+authentication:
+  anonymous:
+    enabled: true
+  webhook:
+    enabled: false
+authorization:
+  mode: AlwaysAllow
+EOF
+		return 0
+	fi
+	cat <<EOF
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: $CLUSTER_PKI/ca.crt
+authorization:
+  mode: Webhook
+EOF
+}
+
+# write_kubelet_pki makes a cluster CA and, signed by it, the kubelet's
+# client certificate (CN system:node:<hostname>, O system:nodes) as
+# kubelet-client-current.pem in its cert dir: an absolute symlink to a dated
+# file holding certificate and key, as TLS bootstrapping leaves it.
+write_kubelet_pki() {
+	[[ $KUBELET_AUTH == x509 ]] || return 0
+	mkdir -p "$CLUSTER_PKI" "$KUBELET_CERT_DIR"
+	if [[ ! -s $CLUSTER_PKI/ca.crt || ! -s $CLUSTER_PKI/ca.key ]]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=node-test-cluster-ca" \
+			-keyout "$CLUSTER_PKI/ca.key" -out "$CLUSTER_PKI/ca.crt" 2>/dev/null
+	fi
+	local name pem tmp
+	name=$(hostname | tr '[:upper:]' '[:lower:]')
+	pem=$KUBELET_CERT_DIR/kubelet-client-node-test.pem
+	if [[ -s $pem ]] && openssl verify -CAfile "$CLUSTER_PKI/ca.crt" "$pem" >/dev/null 2>&1 &&
+		openssl x509 -in "$pem" -noout -checkend 86400 >/dev/null; then
+		echo "kubelet client certificate present ($pem)"
+	else
+		tmp=$(mktemp -d)
+		openssl req -newkey rsa:2048 -nodes -subj "/O=system:nodes/CN=system:node:$name" \
+			-keyout "$tmp/key.pem" -out "$tmp/csr.pem" 2>/dev/null
+		printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >"$tmp/ext"
+		openssl x509 -req -in "$tmp/csr.pem" -CA "$CLUSTER_PKI/ca.crt" -CAkey "$CLUSTER_PKI/ca.key" \
+			-CAcreateserial -days 365 -extfile "$tmp/ext" -out "$tmp/cert.pem" 2>/dev/null
+		cat "$tmp/cert.pem" "$tmp/key.pem" >"$pem"
+		chmod 0600 "$pem"
+		rm -rf "$tmp"
+	fi
+	ln -sfn "$pem" "$KUBELET_CERT_DIR/kubelet-client-current.pem"
+}
+
 write_kubelet_config() {
 	cat >"$NODE_DIR/kubelet-config.yaml" <<EOF
 # KubeletConfiguration of the local node, fit for node conformance.
@@ -167,13 +237,7 @@ port: 10250
 readOnlyPort: 10255
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
-authentication:
-  anonymous:
-    enabled: true
-  webhook:
-    enabled: false
-authorization:
-  mode: AlwaysAllow
+$(kubelet_auth_config)
 containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
 cgroupDriver: cgroupfs
 failCgroupV1: false
@@ -282,6 +346,7 @@ step cni-config write_cni_config
 step binaries build_binaries
 step containerd start_containerd
 step images load_images
+step kubelet-pki write_kubelet_pki
 step kubelet-config write_kubelet_config
 step kubelet start_kubelet
 if [[ $WITH_DOCKER == 1 ]]; then
@@ -292,7 +357,7 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
-  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
+  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
 EOF
