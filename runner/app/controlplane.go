@@ -10,6 +10,7 @@ import (
 	"github.com/node-test/node-test/runner"
 	"github.com/node-test/node-test/runner/controlplane"
 	"github.com/node-test/node-test/runner/host"
+	"github.com/node-test/node-test/runner/validate"
 )
 
 func newControlPlaneCommand(logger *slog.Logger, streams Streams) *cobra.Command {
@@ -18,6 +19,8 @@ func newControlPlaneCommand(logger *slog.Logger, streams Streams) *cobra.Command
 		kubeconfig string
 		rootfs     string
 		wait       bool
+		// The kubelet client certificate and key, host paths.
+		kubeletCert, kubeletKey string
 	)
 	cmd := &cobra.Command{
 		Use:   "controlplane",
@@ -25,13 +28,19 @@ func newControlPlaneCommand(logger *slog.Logger, streams Streams) *cobra.Command
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cfg.Logger = logger
+			h, err := host.New(rootfs)
+			if err != nil {
+				return err
+			}
 			if cfg.DataDir == "" {
-				h, err := host.New(rootfs)
-				if err != nil {
-					return err
-				}
 				cfg.DataDir = h.Path(runner.StateDir)
 			}
+			kc, check, err := validate.ChooseKubeletClient(h, kubeletCert, kubeletKey, time.Now())
+			if err != nil {
+				return err
+			}
+			logger.Info("check", "verdict", string(check.Verdict), "check", check.Title(), "message", check.Message, "fix", check.Fix)
+			cfg.KubeletClientCert, cfg.KubeletClientKey, cfg.NoKubeletClientCert = kc.CertPEM, kc.KeyPEM, kc.None
 			cp, err := controlplane.New(cfg)
 			if err != nil {
 				return err
@@ -70,6 +79,8 @@ func newControlPlaneCommand(logger *slog.Logger, streams Streams) *cobra.Command
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "etcd's data, kept from run to run (default: <rootfs>"+runner.StateDir+")")
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "also write a kubeconfig for the insecure endpoint here")
 	fs.StringVar(&rootfs, "rootfs", "/", "where the host's / is mounted")
+	fs.StringVar(&kubeletCert, "kubelet-client-cert", "", "host path of a client certificate the kubelet's client CA signed, presented to the kubelet's API (default: found on the node when the kubelet trusts it)")
+	fs.StringVar(&kubeletKey, "kubelet-client-key", "", "host path of the key of --kubelet-client-cert (default: in the certificate's file)")
 	fs.BoolVar(&wait, "wait-for-node", true, "report when the host's kubelet has registered a Ready node")
 	return cmd
 }
