@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,9 @@ const validateHelp = `Verify the host node-test runs on, through its root filesy
   kubelet  the kubelet process, its config file, no --cloud-provider, at most
            110 pods, its kubeconfig pointing at the local control plane
   pki      the kubelet's client and serving certificates
+and whether the kubelet will serve the control plane's requests to its API
+(logs, exec, port forwarding): it lets anonymous requests in, or its client
+CA signed a certificate found on the node or given (--kubelet-client-cert).
 Each check is printed on a line of its own: PASS, WARN (does not fail), FAIL
 (with the fix) or N/A (with the reason). With --report-dir, the checks are
 also written as junit_01.xml and a summary there.
@@ -28,6 +32,7 @@ filesystem or the report cannot be written.`
 
 func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	rootfs, reportDir := runner.DefaultRootfs, ""
+	var kubeletCert, kubeletKey string
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Verify the host (system, runtime, kubelet, PKI) without running the specs",
@@ -40,6 +45,8 @@ func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 				return err
 			}
 			checks := validate.Run(c.Context(), h)
+			_, access, _ := validate.ChooseKubeletClient(h, kubeletCert, kubeletKey, time.Now())
+			checks = append(checks, access)
 			report := &results.Report{}
 			for _, chk := range checks {
 				fmt.Fprintln(streams.Out, chk)
@@ -59,5 +66,7 @@ func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&rootfs, "rootfs", rootfs, "where the host's / is mounted: /rootfs in the container, / on the host")
 	cmd.Flags().StringVar(&reportDir, "report-dir", reportDir, "write junit_01.xml and the summary of the checks here (default: no report)")
+	cmd.Flags().StringVar(&kubeletCert, "kubelet-client-cert", "", "host path of the client certificate node-test run would be given for the kubelet's API (default: found on the node)")
+	cmd.Flags().StringVar(&kubeletKey, "kubelet-client-key", "", "host path of the key of --kubelet-client-cert (default: in the certificate's file)")
 	return cmd
 }

@@ -53,6 +53,7 @@ func TestValidateReportsEachCheckAndFails(t *testing.T) {
 	for _, line := range []string{
 		"FAIL [kubelet] process: no kubelet process found",
 		"N/A  [kubelet] max pods: no kubelet process found",
+		"N/A  [kubelet] control plane access to the kubelet: no kubelet process found",
 		"FAIL [runtime] container runtime: no container runtime socket found",
 		"FAIL [system] kernel config: ",
 	} {
@@ -74,8 +75,8 @@ func TestValidateReportsEachCheckAndFails(t *testing.T) {
 	if c := cases["[pki] client certificate"]; c.Status != results.StatusSkipped || !strings.Contains(c.Message, "not applicable: no kubelet process found") {
 		t.Errorf("[pki] client certificate in the JUnit: %+v", c)
 	}
-	if len(cases) != 13 {
-		t.Errorf("the JUnit has %d cases, want 13: %v", len(cases), cases)
+	if len(cases) != 14 {
+		t.Errorf("the JUnit has %d cases, want 14: %v", len(cases), cases)
 	}
 	sum, err := os.ReadFile(filepath.Join(reportDir, "summary.txt"))
 	if err != nil || !strings.HasPrefix(string(sum), "FAIL: ") {
