@@ -5,7 +5,8 @@
 #   build.sh cross ARCH      node-test, conformance.test, ginkgo for linux/ARCH into _output/bin/linux/ARCH/
 #   build.sh kubelet VERSION the kubelet of another Kubernetes release (v1.34.4, say) into _output/kubelet/VERSION/bin/,
 #                            from its module as the Go module proxy serves it
-# A binary newer than every source it depends on is not rebuilt.
+# A binary linked with the same flags and newer than every source it depends
+# on is not rebuilt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -27,45 +28,48 @@ kube_ldflags() {
 
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 NT_LDFLAGS=$(kube_ldflags "$KUBE_VERSION")
+# node-test also says which commit it was built from (node-test version, the
+# summary).
+NODE_TEST_LDFLAGS="$NT_LDFLAGS -X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
 export CGO_ENABLED=0
 
-# fresh OUT SOURCES...: whether OUT exists and is newer than every source.
+# fresh OUT LDFLAGS SOURCES...: whether OUT exists, was linked with LDFLAGS
+# (OUT.ldflags records them) and is newer than every source. A change of the
+# stamped release or of the commit node-test names rebuilds, its sources or
+# not.
 fresh() {
-	local out=$1
-	shift
-	[[ -x $out ]] || return 1
+	local out=$1 ldflags=$2
+	shift 2
+	[[ -x $out && $(cat "$out.ldflags" 2>/dev/null) == "$ldflags" ]] || return 1
 	[[ -z $(find "$@" -newer "$out" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit 2>/dev/null) ]]
 }
 
-# gobuild OUT PKG [SOURCES...]: builds PKG into OUT unless fresh. node-test
-# says which commit it was built from (node-test version, the summary): it is
-# rebuilt when that changes, its sources or not (OUT.commit records it).
+# gobuild OUT PKG LDFLAGS [SOURCES...]: builds PKG into OUT, linked with
+# LDFLAGS, unless fresh.
 gobuild() {
-	local out=$1 pkg=$2 ldflags=$NT_LDFLAGS
-	shift 2
-	if [[ $pkg == ./cmd/node-test ]]; then
-		ldflags+=" -X github.com/node-test/node-test/runner.GitCommit=$COMMIT"
-		[[ $(cat "$out.commit" 2>/dev/null) == "$COMMIT" ]] || rm -f "$out"
-	fi
-	if fresh "$out" go.mod go.sum "$@"; then
+	local out=$1 pkg=$2 ldflags="-s -w -buildid= $3"
+	shift 3
+	if fresh "$out" "$ldflags" go.mod go.sum "$@"; then
 		echo "$out is up to date"
 		return 0
 	fi
 	echo "building $out"
-	go build -trimpath -ldflags "-s -w -buildid= $ldflags" -o "$out" "$pkg"
-	[[ $pkg != ./cmd/node-test ]] || echo "$COMMIT" >"$out.commit"
+	go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
+	echo "$ldflags" >"$out.ldflags"
 }
 
-# gotest OUT PKG [SOURCES...]: compiles the test binary of PKG into OUT unless fresh.
+# gotest OUT PKG LDFLAGS [SOURCES...]: compiles the test binary of PKG into
+# OUT, linked with LDFLAGS, unless fresh.
 gotest() {
-	local out=$1 pkg=$2
-	shift 2
-	if fresh "$out" go.mod go.sum "$@"; then
+	local out=$1 pkg=$2 ldflags="-s -w -buildid= $3"
+	shift 3
+	if fresh "$out" "$ldflags" go.mod go.sum "$@"; then
 		echo "$out is up to date"
 		return 0
 	fi
 	echo "building $out"
-	go test -c -trimpath -ldflags "-s -w -buildid= $NT_LDFLAGS" -o "$out" "$pkg"
+	go test -c -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
+	echo "$ldflags" >"$out.ldflags"
 }
 
 # ours: every directory of node-test's own Go sources.
@@ -74,15 +78,15 @@ ours=(cmd runner images results suites conformance)
 build_node() {
 	local bin=$OUT/bin
 	mkdir -p "$bin"
-	gobuild "$bin/kubelet" k8s.io/kubernetes/cmd/kubelet
-	gobuild "$bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl
-	gobuild "$bin/node-test" ./cmd/node-test "${ours[@]}"
+	gobuild "$bin/kubelet" k8s.io/kubernetes/cmd/kubelet "$NT_LDFLAGS"
+	gobuild "$bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl "$NT_LDFLAGS"
+	gobuild "$bin/node-test" ./cmd/node-test "$NODE_TEST_LDFLAGS" "${ours[@]}"
 }
 
 build_all() {
 	build_node
-	gotest "$OUT/bin/conformance.test" ./conformance "${ours[@]}"
-	gobuild "$OUT/bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
+	gotest "$OUT/bin/conformance.test" ./conformance "$NT_LDFLAGS" "${ours[@]}"
+	gobuild "$OUT/bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo "$NT_LDFLAGS"
 }
 
 build_cross() {
@@ -95,9 +99,9 @@ build_cross() {
 	esac
 	local bin=$OUT/bin/linux/$arch
 	mkdir -p "$bin"
-	GOOS=linux GOARCH=$goarch GOARM=$goarm gobuild "$bin/node-test" ./cmd/node-test "${ours[@]}"
-	GOOS=linux GOARCH=$goarch GOARM=$goarm gotest "$bin/conformance.test" ./conformance "${ours[@]}"
-	GOOS=linux GOARCH=$goarch GOARM=$goarm gobuild "$bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
+	GOOS=linux GOARCH=$goarch GOARM=$goarm gobuild "$bin/node-test" ./cmd/node-test "$NODE_TEST_LDFLAGS" "${ours[@]}"
+	GOOS=linux GOARCH=$goarch GOARM=$goarm gotest "$bin/conformance.test" ./conformance "$NT_LDFLAGS" "${ours[@]}"
+	GOOS=linux GOARCH=$goarch GOARM=$goarm gobuild "$bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo "$NT_LDFLAGS"
 }
 
 # build_kubelet VERSION: the kubelet of k8s.io/kubernetes@VERSION, built in a
