@@ -57,11 +57,15 @@ func TestConformance(t *testing.T) {
 	RunSpecs(t, "Node Conformance", suiteConfig, reporterConfig)
 }
 
+// The first process creates what the specs share and learns the node's
+// facts, once; every process sets itself up from those facts.
 var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	Expect(framework.CreateRuntimeClass(ctx)).To(Succeed())
-	return nil
-}, func(ctx context.Context, _ []byte) {
-	Expect(framework.SetupNode(ctx)).To(Succeed(), "set up the test context for the node")
+	facts, err := framework.FetchNodeFacts(ctx)
+	Expect(err).NotTo(HaveOccurred(), "learn the node's facts")
+	return facts
+}, func(facts []byte) {
+	Expect(framework.SetupNode(facts)).To(Succeed(), "set up the test context for the node")
 	e2eframework.Logf("node under test: %s", e2eframework.TestContext.NodeName)
 })
 
