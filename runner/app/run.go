@@ -24,7 +24,10 @@ is not [Flaky], [Serial] or [Disruptive]:
 
 Environment (flags override it): FOCUS, SKIP, PARALLELISM (8), FLAKE_ATTEMPTS (1),
 REPORT_PATH (/var/result), TEST_ARGS (extra conformance binary flags),
-EXTRA_ENVS (k=v,k=v set for the specs).
+EXTRA_ENVS (k=v,k=v set for the specs); KUBELET_CLIENT_CERT and
+KUBELET_CLIENT_KEY (host paths of a client certificate the kubelet's client CA
+signed, for a kubelet that refuses anonymous requests; default: found on the
+node).
 
 Exit codes: 0 every selected spec passed, 1 spec failures, 2 setup error.`
 
