@@ -93,9 +93,6 @@ func ChooseKubeletClient(h *host.Host, certFile, keyFile string, now time.Time) 
 	}
 
 	if certFile != "" {
-		if keyFile == "" {
-			keyFile = certFile
-		}
 		kc, pair, err := readClientPair(h, certFile, keyFile)
 		if err == nil && pool != nil {
 			err = verifyClient(pair, pool, now)
@@ -133,9 +130,6 @@ func ChooseKubeletClient(h *host.Host, certFile, keyFile string, now time.Time) 
 		{apiserverKubeletClientCert, apiserverKubeletClientKey},
 		{path.Join(certDir(n.kubelet), kubeletClientCurrent), ""},
 	} {
-		if c.key == "" {
-			c.key = c.cert
-		}
 		kc, pair, err := readClientPair(h, c.cert, c.key)
 		if err == nil {
 			err = verifyClient(pair, pool, now)
@@ -170,7 +164,8 @@ func readCAPool(h *host.Host, p string) (*x509.CertPool, error) {
 }
 
 // readClientPair reads a certificate and its key from the host's files
-// (the same file for a PEM holding both) and checks they match.
+// (keyFile "" or the same file for a PEM holding both) and checks they
+// match.
 func readClientPair(h *host.Host, certFile, keyFile string) (KubeletClient, tls.Certificate, error) {
 	certPEM, err := h.ReadFile(certFile)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -180,7 +175,7 @@ func readClientPair(h *host.Host, certFile, keyFile string) (KubeletClient, tls.
 		return KubeletClient{}, tls.Certificate{}, err
 	}
 	keyPEM := certPEM
-	if keyFile != certFile {
+	if keyFile != "" && keyFile != certFile {
 		if keyPEM, err = h.ReadFile(keyFile); err != nil {
 			return KubeletClient{}, tls.Certificate{}, fmt.Errorf("read its key: %w", err)
 		}
