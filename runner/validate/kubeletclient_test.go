@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,7 +16,7 @@ import (
 	"time"
 )
 
-// testCA signs client certificates for the kubelet client tests.
+// testCA signs the certificates of the tests.
 type testCA struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
@@ -30,7 +31,7 @@ func newTestCA(t *testing.T, cn string) testCA {
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour)}
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(10 * 365 * day)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		t.Fatal(err)
@@ -42,22 +43,27 @@ func newTestCA(t *testing.T, cn string) testCA {
 	return testCA{cert: cert, key: key, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 }
 
-// issue returns the PEM of a certificate for cn, valid for lifetime from
-// now (negative: expired), with usage ext, and the PEM of its key.
-func (ca testCA) issue(t *testing.T, cn string, ext x509.ExtKeyUsage, lifetime time.Duration) (certPEM, keyPEM string) {
+// issue returns the PEM of the certificate s describes (s.issuerCN aside),
+// signed by ca, and the PEM of its key.
+func (ca testCA) issue(t *testing.T, s certSpec) (certPEM, keyPEM string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
+	var key crypto.Signer = rsaKey()
+	if !s.rsa {
+		ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = ecKey
 	}
 	now := time.Now()
 	notBefore := now.Add(-time.Hour)
-	if lifetime < 0 {
-		notBefore = now.Add(lifetime - time.Hour)
+	if s.lifetime < 0 {
+		notBefore = now.Add(s.lifetime - 24*time.Hour)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn, Organization: []string{"system:masters"}},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{ext}, NotBefore: notBefore, NotAfter: now.Add(lifetime)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: s.cn, Organization: s.org},
+		KeyUsage: s.usage, ExtKeyUsage: s.ext, DNSNames: s.dns, IPAddresses: s.ips,
+		NotBefore: notBefore, NotAfter: now.Add(s.lifetime)}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca.cert, key.Public(), ca.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +73,14 @@ func (ca testCA) issue(t *testing.T, cn string, ext x509.ExtKeyUsage, lifetime t
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+// clientOf is a client certificate for cn (of system:masters) with usage
+// ext, valid for lifetime from now (negative: expired), signed by ca.
+func (ca testCA) clientOf(t *testing.T, cn string, ext x509.ExtKeyUsage, lifetime time.Duration) (certPEM, keyPEM string) {
+	t.Helper()
+	return ca.issue(t, certSpec{cn: cn, org: []string{"system:masters"}, usage: x509.KeyUsageDigitalSignature,
+		ext: []x509.ExtKeyUsage{ext}, lifetime: lifetime})
 }
 
 // secured is the kubeadm arrangement of the kubelet's API: no anonymous
@@ -89,7 +103,7 @@ func TestChooseKubeletClient(t *testing.T) {
 	// ca, as TLS bootstrapping does: kubelet-client-current.pem, an absolute
 	// symlink to a dated file holding certificate and key.
 	bootstrapped := func(t *testing.T, r *rootfs, ca testCA, ext x509.ExtKeyUsage, lifetime time.Duration) {
-		cert, key := ca.issue(t, "system:node:node-a", ext, lifetime)
+		cert, key := ca.clientOf(t, "system:node:node-a", ext, lifetime)
 		r.write("var/lib/kubelet/pki/kubelet-client-2026-11-27.pem", cert+key)
 		if err := os.Symlink("/var/lib/kubelet/pki/kubelet-client-2026-11-27.pem", filepath.Join(r.dir, "var/lib/kubelet/pki/kubelet-client-current.pem")); err != nil {
 			t.Fatal(err)
@@ -134,7 +148,7 @@ func TestChooseKubeletClient(t *testing.T) {
 		"kubeadm control-plane node: the API server's kubelet client certificate": {
 			setup: func(t *testing.T) *rootfs {
 				r := node(t, secured)
-				cert, key := cluster.issue(t, "kube-apiserver-kubelet-client", x509.ExtKeyUsageClientAuth, 365*day)
+				cert, key := cluster.clientOf(t, "kube-apiserver-kubelet-client", x509.ExtKeyUsageClientAuth, 365*day)
 				r.write("etc/kubernetes/pki/apiserver-kubelet-client.crt", cert)
 				r.write("etc/kubernetes/pki/apiserver-kubelet-client.key", key)
 				return r
@@ -157,7 +171,7 @@ func TestChooseKubeletClient(t *testing.T) {
 				r := node(t, "authentication:\n  anonymous:\n    enabled: false\n")
 				r.write("srv/ca.pem", cluster.pem)
 				r.kubelet("/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml", "--client-ca-file", "/srv/ca.pem", "--cert-dir=/srv/pki")
-				cert, key := cluster.issue(t, "system:node:node-a", x509.ExtKeyUsageClientAuth, 365*day)
+				cert, key := cluster.clientOf(t, "system:node:node-a", x509.ExtKeyUsageClientAuth, 365*day)
 				r.write("srv/pki/kubelet-client-current.pem", cert+key)
 				return r
 			},
@@ -201,7 +215,7 @@ func TestChooseKubeletClient(t *testing.T) {
 		"the user's certificate and key": {
 			setup: func(t *testing.T) *rootfs {
 				r := node(t, secured)
-				cert, key := cluster.issue(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
+				cert, key := cluster.clientOf(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
 				r.write("root/nt.crt", cert)
 				r.write("root/nt.key", key)
 				return r
@@ -212,7 +226,7 @@ func TestChooseKubeletClient(t *testing.T) {
 		"the user's certificate of another CA": {
 			setup: func(t *testing.T) *rootfs {
 				r := node(t, secured)
-				cert, key := other.issue(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
+				cert, key := other.clientOf(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
 				r.write("root/nt.pem", cert+key)
 				return r
 			},
@@ -227,8 +241,8 @@ func TestChooseKubeletClient(t *testing.T) {
 		"the user's certificate with another key": {
 			setup: func(t *testing.T) *rootfs {
 				r := node(t, secured)
-				cert, _ := cluster.issue(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
-				_, key := cluster.issue(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
+				cert, _ := cluster.clientOf(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
+				_, key := cluster.clientOf(t, "node-test", x509.ExtKeyUsageClientAuth, 365*day)
 				r.write("root/nt.crt", cert)
 				r.write("root/nt.key", key)
 				return r

@@ -1,16 +1,10 @@
 package validate
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
@@ -54,46 +48,17 @@ var rsaKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// makeCert generates the certificate and returns its PEM with its key's
+// makeCert generates the certificate, signed by a CA of its own named
+// s.issuerCN ("kubernetes" when empty), and returns its PEM with its key's
 // PEM after it, as kubelet-client-current.pem holds them.
 func makeCert(t *testing.T, s certSpec) string {
 	t.Helper()
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var key crypto.Signer = ecKey
-	if s.rsa {
-		key = rsaKey()
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	issuer := s.issuerCN
 	if issuer == "" {
 		issuer = "kubernetes"
 	}
-	now := time.Now()
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: issuer}, IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(10 * 365 * 24 * time.Hour)}
-	notBefore := now.Add(-time.Hour)
-	if s.lifetime < 0 {
-		notBefore = now.Add(s.lifetime - 24*time.Hour)
-	}
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: s.cn, Organization: s.org},
-		KeyUsage: s.usage, ExtKeyUsage: s.ext, DNSNames: s.dns, IPAddresses: s.ips,
-		NotBefore: notBefore, NotAfter: now.Add(s.lifetime)}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, key.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})) +
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+	cert, key := newTestCA(t, issuer).issue(t, s)
+	return cert + key
 }
 
 // pkiRootfs is a node whose kubelet, node-a, reaches https://127.0.0.1:6443
