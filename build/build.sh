@@ -44,33 +44,27 @@ fresh() {
 	[[ -z $(find "$@" -newer "$out" \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print -quit 2>/dev/null) ]]
 }
 
-# gobuild OUT PKG LDFLAGS [SOURCES...]: builds PKG into OUT, linked with
-# LDFLAGS, unless fresh.
-gobuild() {
-	local out=$1 pkg=$2 ldflags="-s -w -buildid= $3"
-	shift 3
+# compile GOCMD OUT PKG LDFLAGS [SOURCES...]: runs go GOCMD (build, or
+# test -c) for PKG into OUT, linked with LDFLAGS, unless fresh.
+compile() {
+	local gocmd=$1 out=$2 pkg=$3 ldflags="-s -w -buildid= $4"
+	shift 4
 	if fresh "$out" "$ldflags" go.mod go.sum "$@"; then
 		echo "$out is up to date"
 		return 0
 	fi
 	echo "building $out"
-	go build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
+	# shellcheck disable=SC2086 # GOCMD is one or two words
+	go $gocmd -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
 	echo "$ldflags" >"$out.ldflags"
 }
 
+# gobuild OUT PKG LDFLAGS [SOURCES...]: builds PKG into OUT unless fresh.
+gobuild() { compile build "$@"; }
+
 # gotest OUT PKG LDFLAGS [SOURCES...]: compiles the test binary of PKG into
-# OUT, linked with LDFLAGS, unless fresh.
-gotest() {
-	local out=$1 pkg=$2 ldflags="-s -w -buildid= $3"
-	shift 3
-	if fresh "$out" "$ldflags" go.mod go.sum "$@"; then
-		echo "$out is up to date"
-		return 0
-	fi
-	echo "building $out"
-	go test -c -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
-	echo "$ldflags" >"$out.ldflags"
-}
+# OUT unless fresh.
+gotest() { compile "test -c" "$@"; }
 
 # ours: every directory of node-test's own Go sources.
 ours=(cmd runner images results suites conformance)
