@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"syscall"
 )
 
 // Cmder runs commands on the host.
@@ -34,18 +35,21 @@ func (e *RunError) Error() string {
 func (e *RunError) Unwrap() error { return e.Inner }
 
 // LocalCmder runs commands on the host from this process: directly when the
-// rootfs is /, else chrooted into it.
+// rootfs is /, else chrooted into it (the child process is, by the kernel:
+// the image has no chroot program). Under a rootfs, name must be the host's
+// absolute path of the program.
 type LocalCmder struct {
 	Root string
 }
 
 // Command implements Cmder.
 func (c LocalCmder) Command(ctx context.Context, name string, args ...string) Cmd {
-	argv := append([]string{name}, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
 	if c.Root != "" && c.Root != "/" {
-		argv = append([]string{"chroot", c.Root}, argv...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: c.Root}
+		cmd.Dir = "/"
 	}
-	return &localCmd{cmd: exec.CommandContext(ctx, argv[0], argv[1:]...), argv: argv}
+	return &localCmd{cmd: cmd, argv: append([]string{name}, args...)}
 }
 
 type localCmd struct {

@@ -156,3 +156,41 @@ func TestLocalCmderReportsFailureWithOutput(t *testing.T) {
 		t.Errorf("RunError %q lacks the output or the exit status", err)
 	}
 }
+
+// TestLocalCmderRunsTheHostsProgramsUnderARootfs runs a program that only
+// the rootfs holds, by its path on that host, as node-test runs the host's
+// journalctl from an image that has none: chrooted by the kernel. It needs
+// root, and Debian's static ldconfig to stand for the host's program.
+func TestLocalCmderRunsTheHostsProgramsUnderARootfs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chroot")
+	}
+	prog, err := os.ReadFile("/sbin/ldconfig")
+	if err != nil {
+		t.Skipf("needs Debian's static /sbin/ldconfig: %v", err)
+	}
+	root := fakeRootfs(t)
+	const hostOnly = "/usr/lib/node-test-host-only/ldconfig"
+	writeFile(t, filepath.Join(root, hostOnly), string(prog))
+	if err := os.Chmod(filepath.Join(root, hostOnly), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Cmder.Command(context.Background(), hostOnly, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "ldconfig") {
+		t.Fatalf("%s under the rootfs %s: %q, %v", hostOnly, root, out, err)
+	}
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
