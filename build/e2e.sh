@@ -77,3 +77,4 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 grep -q "^node-test .*(commit $commit)" "$REPORT_PATH/summary.txt" ||
 	die "summary.txt does not name the commit node-test was built from, $commit: $(grep '^node-test' "$REPORT_PATH/summary.txt")"
 echo "e2e: the summary names kubelet $kubelet_version and node-test's commit $commit"
+check_host_logs "$REPORT_PATH"

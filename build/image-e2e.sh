@@ -28,3 +28,4 @@ print(f"image e2e: {len(specs)} specs, {len(checks)} host checks, {len(bad)} fai
 if len(specs) < 3 or not checks or bad:
     sys.exit(f"image e2e: want 3 passing specs and the host checks: failed {bad}")
 PY
+check_host_logs "$RESULTS"

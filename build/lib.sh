@@ -84,3 +84,31 @@ wait_for() {
 	echo "$what: not ready after ${timeout}s ($*)"
 	return 1
 }
+
+# check_host_logs DIR: the run whose report is in DIR collected the local
+# node's logs of its own time: the kubelet's and containerd's mention the
+# run's kubelet sync namespace; a log taken from a file is shorter than the
+# node's file (what came before the run is left out), the kubelet's came
+# from the journal when node-up put it there (KUBELET_LOG=journal); the
+# kernel's has the bridge ports of the run's pods.
+check_host_logs() {
+	local dir=$1 daemon sources
+	sources=$(sed -n 's/^host logs  //p' "$dir/summary.txt")
+	echo "host logs: $sources"
+	for daemon in kubelet containerd; do
+		[[ -s $dir/$daemon.log ]] || die "the run left no $daemon.log in $dir"
+		grep -q 'node-test-sync-' "$dir/$daemon.log" ||
+			die "$dir/$daemon.log does not mention the run's kubelet sync namespace (node-test-sync-…)"
+		if [[ $daemon == kubelet && $(cat "$NODE_RUN/kubelet.log-to" 2>/dev/null) == journal ]]; then
+			[[ $sources == *"kubelet.log from the journal of process $(cat "$NODE_RUN/kubelet.pid")"* ]] ||
+				die "the summary does not say kubelet.log came from the journal of the kubelet, pid $(cat "$NODE_RUN/kubelet.pid"): $sources"
+			continue
+		fi
+		[[ $sources == *"$daemon.log from $NODE_LOGS/$daemon.log"* ]] ||
+			die "the summary does not say $daemon.log came from $NODE_LOGS/$daemon.log: $sources"
+		(($(stat -c %s "$dir/$daemon.log") < $(stat -c %s "$NODE_LOGS/$daemon.log"))) ||
+			die "$dir/$daemon.log is not shorter than the node's $NODE_LOGS/$daemon.log: more than the run's part was copied"
+	done
+	grep -q 'cni0: port' "$dir/kern.log" || die "$dir/kern.log has no kernel message of the run's pods' bridge ports (cni0)"
+	echo "host logs: $(wc -l <"$dir/kubelet.log") lines of the kubelet's, $(wc -l <"$dir/containerd.log") of containerd's, $(wc -l <"$dir/kern.log") of the kernel's"
+}

@@ -29,6 +29,7 @@ if running containerd; then
 fi
 stop_pid dockerd
 stop_pid containerd
+stop_pid journald
 
 # Shims of containers the node ran outlive containerd: stop those left.
 for pid in $(pgrep -f 'containerd-shim-runc-v2 -namespace (k8s.io|moby)' || true); do

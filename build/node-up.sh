@@ -10,6 +10,9 @@
 # requests, client certificates of a cluster CA, webhook authorization) and
 # leaves the kubelet a client certificate of that CA in its --cert-dir, as a
 # node that joined a cluster has; the default, anonymous, lets anyone in.
+# KUBELET_LOG=journal runs the kubelet with its output in the journal, as a
+# systemd service's is (systemd-journald is started for it), instead of in
+# _output/node/logs/kubelet.log.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -23,6 +26,7 @@ WITH_DOCKER=${WITH_DOCKER:-0}
 KUBELET_VERSION=${KUBELET_VERSION:-$KUBE_VERSION}
 KUBELET_FEATURE_GATES=${KUBELET_FEATURE_GATES:-}
 KUBELET_AUTH=${KUBELET_AUTH:-anonymous}
+KUBELET_LOG=${KUBELET_LOG:-file}
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
 KUBELET_CERT_DIR=/var/lib/kubelet/pki
@@ -35,6 +39,8 @@ DEAD_REGISTRY=http://127.0.0.1:9
 
 [[ $KUBELET_AUTH == anonymous || $KUBELET_AUTH == x509 ]] ||
 	die "KUBELET_AUTH: $KUBELET_AUTH is not anonymous or x509"
+[[ $KUBELET_LOG == file || $KUBELET_LOG == journal ]] ||
+	die "KUBELET_LOG: $KUBELET_LOG is not file or journal"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
@@ -287,15 +293,32 @@ current-context: local
 EOF
 }
 
+start_journald() {
+	if running journald; then
+		echo "systemd-journald already running (pid $(cat "$NODE_RUN/journald.pid"))"
+		return
+	fi
+	mkdir -p /run/systemd/journal
+	start_daemon journald /lib/systemd/systemd-journald
+	wait_for "journald's stream socket" 30 test -S /run/systemd/journal/stdout
+}
+
 start_kubelet() {
 	local want
-	want=$(cat "$NODE_DIR/kubelet-config.yaml" "$NODE_DIR/kubeconfig" "$KUBELET_BIN" | sha256sum | cut -d' ' -f1)
+	want=$( (cat "$NODE_DIR/kubelet-config.yaml" "$NODE_DIR/kubeconfig" "$KUBELET_BIN" && echo "$KUBELET_LOG") | sha256sum | cut -d' ' -f1)
 	if running kubelet && [[ $(cat "$NODE_RUN/kubelet.sum" 2>/dev/null) == "$want" ]]; then
 		echo "kubelet already running (pid $(cat "$NODE_RUN/kubelet.pid"))"
 	else
 		stop_pid kubelet
-		start_daemon kubelet "$KUBELET_BIN" --config="$NODE_DIR/kubelet-config.yaml" \
-			--kubeconfig="$NODE_DIR/kubeconfig" --v=2
+		local kubelet=("$KUBELET_BIN" --config="$NODE_DIR/kubelet-config.yaml" --kubeconfig="$NODE_DIR/kubeconfig" --v=2)
+		if [[ $KUBELET_LOG == journal ]]; then
+			start_journald
+			# systemd-cat execs the kubelet with its output a journal stream.
+			start_daemon kubelet systemd-cat --identifier=kubelet "${kubelet[@]}"
+		else
+			start_daemon kubelet "${kubelet[@]}"
+		fi
+		echo "$KUBELET_LOG" >"$NODE_RUN/kubelet.log-to"
 		echo "$want" >"$NODE_RUN/kubelet.sum"
 	fi
 	wait_for "kubelet healthz" 60 curl -sf http://127.0.0.1:10248/healthz
@@ -357,7 +380,7 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
-  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $NODE_LOGS/kubelet.log)
+  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
 EOF

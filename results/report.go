@@ -204,6 +204,9 @@ type About struct {
 	Skip             string    `json:"skip,omitempty"`
 	Started          time.Time `json:"started,omitzero"`
 	Finished         time.Time `json:"finished,omitzero"`
+	// HostLogs says, per host log, what the run collected and from where,
+	// or why it could not.
+	HostLogs []string `json:"hostLogs,omitempty"`
 }
 
 // Lines are the known fields of a, as label and value, in the order the
@@ -238,6 +241,7 @@ func (a About) Lines() [][2]string {
 		}
 		add("started", when)
 	}
+	add("host logs", strings.Join(a.HostLogs, "; "))
 	return out
 }
 
@@ -309,10 +313,32 @@ func Merge(first *Report, rest ...*Report) *Report {
 	return out
 }
 
-// Clear removes what an earlier run left in dir (the report and the
-// summary), so that nothing of it is mistaken for this run's.
+// The host's logs of a run, in the report directory: what the kubelet, the
+// container runtime's daemons and the kernel logged while it ran, under the
+// names upstream's node e2e tests give them.
+const KernelLogFile = "kern.log"
+
+// RuntimeDaemons are the daemons of each CRI runtime whose logs a run
+// collects, besides the kubelet's, by the runtime's name.
+var RuntimeDaemons = map[string][]string{
+	"containerd":  {"containerd"},
+	"crio":        {"crio"},
+	"cri-dockerd": {"cri-dockerd", "dockerd"},
+}
+
+// DaemonLogFile is the file of the log of the host daemon called name.
+func DaemonLogFile(name string) string { return name + ".log" }
+
+// Clear removes what an earlier run left in dir (the report, the summary,
+// the host's logs), so that nothing of it is mistaken for this run's.
 func Clear(dir string) error {
-	for _, f := range []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile} {
+	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, DaemonLogFile("kubelet"), KernelLogFile}
+	for _, daemons := range RuntimeDaemons {
+		for _, d := range daemons {
+			files = append(files, DaemonLogFile(d))
+		}
+	}
+	for _, f := range files {
 		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove the previous run's %s: %w", f, err)
 		}

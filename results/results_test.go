@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +113,7 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 		Node: "node-a", Architecture: "arm64", KubeletVersion: "v1.34.4", ContainerRuntime: "containerd://1.6.20",
 		OSImage: "Debian GNU/Linux 12 (bookworm)", KernelVersion: "6.1.0-41-arm64", NodeTest: "v0.1.0 (commit abc1234)",
 		Kubernetes: "v1.37.2", Focus: `\[NodeConformance\]`, Started: start, Finished: start.Add(95 * time.Second),
+		HostLogs: []string{"kubelet.log from /var/log/kubelet.log", "no kern.log (open /dev/kmsg: permission denied)"},
 	}
 	if _, err := r.WriteSummary(dir, about); err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 		"os         Debian GNU/Linux 12 (bookworm)\n", "kernel     6.1.0-41-arm64\n",
 		"node-test  v0.1.0 (commit abc1234), specs of Kubernetes v1.37.2\n", `focus      \[NodeConformance\]` + "\n",
 		"started    2026-11-27T16:00:00Z, took 1m35s\n",
+		"host logs  kubelet.log from /var/log/kubelet.log; no kern.log (open /dev/kmsg: permission denied)\n",
 		"FAILED [It] Pods should run\n    expected <nil>",
 	} {
 		if !strings.Contains(string(txt), want) {
@@ -134,7 +137,7 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 	}
 	var back Summary
 	j, _ := os.ReadFile(filepath.Join(dir, SummaryJSONFile))
-	if err := json.Unmarshal(j, &back); err != nil || back.About != about || back.Failed != 1 {
+	if err := json.Unmarshal(j, &back); err != nil || !reflect.DeepEqual(back.About, about) || back.Failed != 1 {
 		t.Errorf("summary.json about %+v, failed %d (%v):\n%s", back.About, back.Failed, err, j)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
@@ -171,5 +174,35 @@ func TestLoadMissingReportIsEmptyAndBrokenOneIsAnError(t *testing.T) {
 	sum, err := (&Report{}).WriteSummary(dir, About{})
 	if err != nil || sum.Verdict != "FAIL" {
 		t.Errorf("a run with no testcase must not pass: %+v %v", sum, err)
+	}
+}
+
+// TestClearRemovesThePreviousRunsFiles checks that a run starts from a
+// report directory without the report, summary and host logs of an earlier
+// run, and leaves the rest of it alone.
+func TestClearRemovesThePreviousRunsFiles(t *testing.T) {
+	dir := t.TempDir()
+	previous := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, "kubelet.log", "containerd.log", "dockerd.log", "kern.log"}
+	for _, f := range append(previous, "notes.txt") {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("earlier run\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Clear(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		var left []string
+		for _, e := range entries {
+			left = append(left, e.Name())
+		}
+		t.Errorf("after Clear the directory holds %v, want only notes.txt", left)
+	}
+	if err := Clear(dir); err != nil {
+		t.Errorf("Clear of a directory without a previous run: %v", err)
 	}
 }

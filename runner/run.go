@@ -55,6 +55,7 @@ type RunContext struct {
 func Phases() []Phase {
 	return []Phase{
 		&preflightPhase{},
+		&hostLogsPhase{},
 		&validationPhase{},
 		&controlPlanePhase{},
 		&nodePhase{},
