@@ -109,6 +109,7 @@ check_host_logs() {
 		(($(stat -c %s "$dir/$daemon.log") < $(stat -c %s "$NODE_LOGS/$daemon.log"))) ||
 			die "$dir/$daemon.log is not shorter than the node's $NODE_LOGS/$daemon.log: more than the run's part was copied"
 	done
-	grep -q 'cni0: port' "$dir/kern.log" || die "$dir/kern.log has no kernel message of the run's pods' bridge ports (cni0)"
+	grep -qE ': port [0-9]+\(veth[0-9a-f]+\) entered' "$dir/kern.log" ||
+		die "$dir/kern.log has no kernel message of the bridge ports of the run's pods (… port N(veth…) entered …)"
 	echo "host logs: $(wc -l <"$dir/kubelet.log") lines of the kubelet's, $(wc -l <"$dir/containerd.log") of containerd's, $(wc -l <"$dir/kern.log") of the kernel's"
 }

@@ -137,7 +137,7 @@ func (h *Host) CopyLogSince(ctx context.Context, m LogMark, w io.Writer, max int
 	if journalctl == "" {
 		return errors.New("the host has no journalctl to read its journal with")
 	}
-	args := []string{"--no-pager", "--output=short-iso-precise", "--since=@" + strconv.FormatInt(m.Time.Unix(), 10)}
+	args := []string{"--no-pager", "--output=short-iso-precise", fmt.Sprintf("--since=@%d.%06d", m.Time.Unix(), m.Time.Nanosecond()/1000)}
 	if m.Source.Unit != "" {
 		args = append(args, "--unit="+m.Source.Unit)
 	} else {

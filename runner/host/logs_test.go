@@ -175,7 +175,7 @@ func TestCopyLogSinceAsksTheJournal(t *testing.T) {
 	if err := h.CopyLogSince(context.Background(), mark, &out, 1<<20); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"/bin/journalctl", "--no-pager", "--output=short-iso-precise", "--since=@1795829591", "--unit=kubelet.service"}
+	want := []string{"/bin/journalctl", "--no-pager", "--output=short-iso-precise", "--since=@1795829591.500000", "--unit=kubelet.service"}
 	if !slices.Equal(rec.argv, want) || out.String() != rec.out {
 		t.Errorf("ran %q and copied %q; want %q and journalctl's output", rec.argv, out.String(), want)
 	}
