@@ -300,7 +300,9 @@ start_journald() {
 	fi
 	mkdir -p /run/systemd/journal
 	start_daemon journald /lib/systemd/systemd-journald
-	wait_for "journald's stream socket" 30 test -S /run/systemd/journal/stdout
+	# The socket of an earlier journald may still be there: wait until one
+	# takes a stream.
+	wait_for "journald's stream socket" 30 systemd-cat --identifier=node-up true
 }
 
 start_kubelet() {
