@@ -78,3 +78,15 @@ grep -q "^node-test .*(commit $commit)" "$REPORT_PATH/summary.txt" ||
 	die "summary.txt does not name the commit node-test was built from, $commit: $(grep '^node-test' "$REPORT_PATH/summary.txt")"
 echo "e2e: the summary names kubelet $kubelet_version and node-test's commit $commit"
 check_host_logs "$REPORT_PATH"
+
+# The images the run loaded were pinned for it only: they stay on the node,
+# left to the kubelet's image garbage collection.
+loaded=0
+for ref in "${removed[@]}"; do
+	line=$(ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls "name==$ref" | tail -n +2)
+	[[ -z $line ]] && continue
+	[[ $line != *io.cri-containerd.pinned=pinned* ]] || die "$ref is still pinned after the run: $line"
+	loaded=$((loaded + 1))
+done
+((loaded > 0 || ${#removed[@]} == 0)) || die "none of the images removed before the run is on the node after it: ${removed[*]}"
+echo "e2e: the $loaded test images the run loaded are on the node, unpinned"

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // ContainerdNamespace is the containerd namespace the CRI plugin serves.
 const ContainerdNamespace = "k8s.io"
 
-// PinnedLabel keeps the kubelet's image garbage collection off an image.
+// PinnedLabel keeps the kubelet's image garbage collection off an image
+// (containerd 1.7 and later report it to the kubelet as pinned).
 const PinnedLabel = "io.cri-containerd.pinned"
 
 // ContainerdLoader imports archives through containerd's client API into the
@@ -40,16 +42,18 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 		return res, fmt.Errorf("image %s: %w", ref, err)
 	}
 	res.Bytes = bytes
-	have, err := criImageID(ctx, l.CRI, ref)
-	if err == nil && have == id {
-		res.Skipped, res.Duration = true, time.Since(start)
-		return res, nil
-	}
 	c, err := containerd.New(l.Socket, containerd.WithDefaultNamespace(ContainerdNamespace), containerd.WithTimeout(10*time.Second))
 	if err != nil {
 		return res, fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
 	}
 	defer c.Close()
+	have, err := criImageID(ctx, l.CRI, ref)
+	if err == nil && have == id {
+		// Present: pinned for the run, unless it already is.
+		res.Pinned, err = setPinned(ctx, c, ref, true)
+		res.Skipped, res.Duration = true, time.Since(start)
+		return res, err
+	}
 	archive, err := archiveStream(img, ref)
 	if err != nil {
 		return res, err
@@ -76,8 +80,49 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 		return res, err
 	}
 	res.Removed = l.removeUntagged(ctx, have)
-	res.Duration = time.Since(start)
+	res.Pinned, res.Duration = true, time.Since(start)
 	return res, nil
+}
+
+// Unpin implements Pinner.
+func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
+	c, err := containerd.New(l.Socket, containerd.WithDefaultNamespace(ContainerdNamespace), containerd.WithTimeout(10*time.Second))
+	if err != nil {
+		return fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
+	}
+	defer c.Close()
+	var errs []error
+	for _, ref := range refs {
+		if _, err := setPinned(ctx, c, ref, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setPinned sets or removes the pinned label of the image ref, and reports
+// whether that changed it.
+func setPinned(ctx context.Context, c *containerd.Client, ref string, pinned bool) (bool, error) {
+	is := c.ImageService()
+	img, err := is.Get(ctx, ref)
+	if err != nil {
+		return false, fmt.Errorf("containerd image %s: %w", ref, err)
+	}
+	if (img.Labels[PinnedLabel] == "pinned") == pinned {
+		return false, nil
+	}
+	if img.Labels == nil {
+		img.Labels = map[string]string{}
+	}
+	// An empty label is removed.
+	img.Labels[PinnedLabel] = ""
+	if pinned {
+		img.Labels[PinnedLabel] = "pinned"
+	}
+	if _, err := is.Update(ctx, img, "labels."+PinnedLabel); err != nil {
+		return false, fmt.Errorf("label containerd image %s %s=%q: %w", ref, PinnedLabel, img.Labels[PinnedLabel], err)
+	}
+	return true, nil
 }
 
 // removeUntagged removes the image id (a previous build of a test image)

@@ -25,8 +25,18 @@ type Loaded struct {
 	Skipped bool // the runtime already held this exact image
 	// Removed is the ID of the image the runtime held as Ref before, which
 	// the load left without any tag and removed; "" when there was none.
-	Removed  string
+	Removed string
+	// Pinned says the load pinned the image: the runtime keeps it from the
+	// kubelet's garbage collection until Unpin.
+	Pinned   bool
 	Duration time.Duration
+}
+
+// Pinner is a Loader whose runtime can keep the images it loads from the
+// kubelet's image garbage collection while a run needs them.
+type Pinner interface {
+	// Unpin leaves the images refs to the kubelet's garbage collection.
+	Unpin(ctx context.Context, refs []string) error
 }
 
 // Loader puts image archives into a node's runtime.

@@ -16,12 +16,19 @@ import (
 )
 
 // imagesPhase loads the test images the selected specs need into the node's
-// runtime before any spec starts: nothing is pulled during a run.
-type imagesPhase struct{}
+// runtime before any spec starts: nothing is pulled during a run. Where the
+// runtime can pin images (containerd), those it loads or finds are pinned
+// for the run, so that the kubelet's image garbage collection cannot take
+// them away mid-run; once the run ends, it unpins those it pinned. They stay
+// on the node for the next run, and to the garbage collection like pulled
+// images, as upstream's image leaves what it pulls.
+type imagesPhase struct {
+	pinned []string
+}
 
 func (*imagesPhase) Name() string { return "images" }
 
-func (*imagesPhase) Run(ctx context.Context, rc *RunContext) error {
+func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 	need, err := neededImages(ctx, rc)
 	if err != nil {
 		return err
@@ -33,8 +40,35 @@ func (*imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 	defer closeFn()
 	start := time.Now()
 	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), need)
+	for _, l := range loaded {
+		if l.Pinned {
+			p.pinned = append(p.pinned, l.Ref)
+		}
+	}
 	LogLoaded(rc.Logger, loaded, time.Since(start))
 	return err
+}
+
+// Stop unpins the images the run pinned.
+func (p *imagesPhase) Stop(ctx context.Context, rc *RunContext) error {
+	if len(p.pinned) == 0 {
+		return nil
+	}
+	// A failure leaves images pinned, which certifies nothing either way:
+	// it is reported, and fails no run.
+	l, closeFn, err := NewLoader(rc.Host, "")
+	if err == nil {
+		defer closeFn()
+		if pinner, ok := l.(images.Pinner); ok {
+			err = pinner.Unpin(ctx, p.pinned)
+		}
+	}
+	if err != nil {
+		rc.Logger.Warn("the test images stay pinned on the node", "images", strings.Join(p.pinned, ","), "error", err.Error())
+		return nil
+	}
+	rc.Logger.Info("test images unpinned: they stay on the node, to the kubelet's image garbage collection", "images", strings.Join(p.pinned, ","))
+	return nil
 }
 
 // neededImages returns the carried images the selected specs need: those
@@ -69,7 +103,7 @@ func LogLoaded(logger *slog.Logger, loaded []images.Loaded, took time.Duration) 
 	var bytes int64
 	n := 0
 	for _, l := range loaded {
-		attrs := []any{"ref", l.Ref, "bytes", l.Bytes, "already present", l.Skipped, "took", l.Duration.Round(time.Millisecond)}
+		attrs := []any{"ref", l.Ref, "bytes", l.Bytes, "already present", l.Skipped, "pinned for the run", l.Pinned, "took", l.Duration.Round(time.Millisecond)}
 		if l.Removed != "" {
 			attrs = append(attrs, "removed its previous image", l.Removed)
 		}

@@ -113,6 +113,57 @@ func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 			}
 		})
 	})
+
+	// A run pins what it loads or finds unpinned, and unpins it at its end.
+	t.Run("pinned for a run", func(t *testing.T) {
+		l, release, err := runner.NewLoader(h, "containerd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		imgs, err := images.Lookup("busybox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		busybox, err := images.FromArchive(dir, images.HostArch(), imgs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := fmt.Sprintf("node-test.invalid/pin-test/busybox:%d", time.Now().UnixNano())
+		c, err := containerd.New(h.Path(r.Socket), containerd.WithDefaultNamespace(images.ContainerdNamespace))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		pinned := func() string {
+			img, err := c.ImageService().Get(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return img.Labels[images.PinnedLabel]
+		}
+		load := func(wantSkipped, wantPinned bool) {
+			t.Helper()
+			res, err := l.Load(ctx, busybox, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Skipped != wantSkipped || res.Pinned != wantPinned || pinned() != "pinned" {
+				t.Errorf("load of %s: skipped=%v pinned=%v, label %q; want skipped=%v pinned=%v, label pinned",
+					ref, res.Skipped, res.Pinned, pinned(), wantSkipped, wantPinned)
+			}
+		}
+		load(false, true)
+		defer cri.Image.RemoveImage(ctx, &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}})
+		if err := l.(images.Pinner).Unpin(ctx, []string{ref}); err != nil {
+			t.Fatal(err)
+		}
+		if got := pinned(); got != "" {
+			t.Errorf("after Unpin, %s is labelled %s=%q", ref, images.PinnedLabel, got)
+		}
+		load(true, true)  // present, unpinned: pinned again
+		load(true, false) // present and pinned: left as it is
+	})
 }
 
 // TestIntegrationImagesLoadIntoDocker loads every carried image into the
