@@ -15,6 +15,7 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/containerd/v2/pkg/oci"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -121,14 +122,7 @@ func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer release()
-		imgs, err := images.Lookup("busybox")
-		if err != nil {
-			t.Fatal(err)
-		}
-		busybox, err := images.FromArchive(dir, images.HostArch(), imgs[0])
-		if err != nil {
-			t.Fatal(err)
-		}
+		busybox := archivedBusybox(t, dir)
 		ref := fmt.Sprintf("node-test.invalid/pin-test/busybox:%d", time.Now().UnixNano())
 		c, err := containerd.New(h.Path(r.Socket), containerd.WithDefaultNamespace(images.ContainerdNamespace))
 		if err != nil {
@@ -235,12 +229,9 @@ func TestIntegrationImagesLoadIntoDocker(t *testing.T) {
 	})
 }
 
-// checkLoadThenNoOp loads a busybox image of its own (a label makes its ID
-// unique) under a reference no runtime has: the first load imports it, the
-// second finds it present. Loading busybox itself under that reference then
-// removes the image it replaces, which no tag names any more. remove
-// deletes the reference afterwards.
-func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(ref string)) {
+// archivedBusybox is the busybox image of this machine's arch in the
+// archive under dir.
+func archivedBusybox(t *testing.T, dir string) v1.Image {
 	t.Helper()
 	imgs, err := images.Lookup("busybox")
 	if err != nil {
@@ -250,6 +241,17 @@ func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(re
 	if err != nil {
 		t.Fatal(err)
 	}
+	return busybox
+}
+
+// checkLoadThenNoOp loads a busybox image of its own (a label makes its ID
+// unique) under a reference no runtime has: the first load imports it, the
+// second finds it present. Loading busybox itself under that reference then
+// removes the image it replaces, which no tag names any more. remove
+// deletes the reference afterwards.
+func checkLoadThenNoOp(t *testing.T, l images.Loader, dir string, remove func(ref string)) {
+	t.Helper()
+	busybox := archivedBusybox(t, dir)
 	ref := fmt.Sprintf("node-test.invalid/load-test/busybox:%d", time.Now().UnixNano())
 	cf, err := busybox.ConfigFile()
 	if err != nil {
