@@ -42,7 +42,7 @@ func (p *hostLogsPhase) Run(ctx context.Context, rc *RunContext) error {
 	procs, err := rc.Host.Processes()
 	for _, name := range names {
 		file := results.DaemonLogFile(name)
-		proc, ok := findProcess(procs, name)
+		proc, ok := host.FindProcess(procs, name)
 		switch {
 		case err != nil:
 			notCollected(rc, file, err)
@@ -92,16 +92,6 @@ func (p *hostLogsPhase) Stop(ctx context.Context, rc *RunContext) error {
 func notCollected(rc *RunContext, file string, why error) {
 	rc.Logger.Warn("host log: not collected", "log", file, "why", why.Error())
 	rc.About.HostLogs = append(rc.About.HostLogs, fmt.Sprintf("no %s (%v)", file, why))
-}
-
-// findProcess returns the host's process called name with the lowest PID.
-func findProcess(procs []host.Process, name string) (host.Process, bool) {
-	for _, p := range procs {
-		if p.Name() == name {
-			return p, true
-		}
-	}
-	return host.Process{}, false
 }
 
 // writeFileWith creates file and fills it with write.

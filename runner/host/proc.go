@@ -55,6 +55,16 @@ func (h *Host) Processes() ([]Process, error) {
 	return out, nil
 }
 
+// FindProcess returns the first of procs whose argv[0] base name is name.
+func FindProcess(procs []Process, name string) (Process, bool) {
+	for _, p := range procs {
+		if p.Name() == name {
+			return p, true
+		}
+	}
+	return Process{}, false
+}
+
 // ReadDir lists the host's directory p, sorted by name.
 func (h *Host) ReadDir(p string) ([]fs.DirEntry, error) {
 	return os.ReadDir(h.Path(p))

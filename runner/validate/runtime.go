@@ -164,7 +164,7 @@ func runtimeCgroupDriver(n *node, kind string) driverInfo {
 	switch kind {
 	case "containerd":
 		file := "/etc/containerd/config.toml"
-		if p, ok := n.process("containerd"); ok {
+		if p, ok := host.FindProcess(n.processes, "containerd"); ok {
 			flags := parseFlags(p.Args[1:], map[string]bool{"config": true, "c": true})
 			if v := flags["config"]; v != "" {
 				file = v

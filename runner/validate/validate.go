@@ -133,11 +133,8 @@ type node struct {
 func inspect(h *host.Host) *node {
 	n := &node{h: h}
 	n.processes, n.processesErr = h.Processes()
-	for _, p := range n.processes {
-		if p.Name() == "kubelet" {
-			n.kubelet = inspectKubelet(h, p)
-			break
-		}
+	if p, ok := host.FindProcess(n.processes, "kubelet"); ok {
+		n.kubelet = inspectKubelet(h, p)
 	}
 	if b, err := h.ReadFile("/proc/sys/kernel/osrelease"); err != nil {
 		n.releaseErr = fmt.Errorf("read the kernel release: %w", err)
@@ -163,16 +160,6 @@ func hostname(h *host.Host) string {
 		}
 	}
 	return ""
-}
-
-// process returns the first process whose argv[0] base name is name.
-func (n *node) process(name string) (host.Process, bool) {
-	for _, p := range n.processes {
-		if p.Name() == name {
-			return p, true
-		}
-	}
-	return host.Process{}, false
 }
 
 // findings gathers the observations of one check: the verdict is the worst
