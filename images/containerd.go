@@ -42,9 +42,9 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 		return res, fmt.Errorf("image %s: %w", ref, err)
 	}
 	res.Bytes = bytes
-	c, err := containerd.New(l.Socket, containerd.WithDefaultNamespace(ContainerdNamespace), containerd.WithTimeout(10*time.Second))
+	c, err := l.connect()
 	if err != nil {
-		return res, fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
+		return res, err
 	}
 	defer c.Close()
 	have, err := criImageID(ctx, l.CRI, ref)
@@ -84,11 +84,21 @@ func (l *ContainerdLoader) Load(ctx context.Context, img v1.Image, ref string) (
 	return res, nil
 }
 
-// Unpin implements Pinner.
-func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
+// connect returns a client of the node's containerd, in the CRI plugin's
+// namespace.
+func (l *ContainerdLoader) connect() (*containerd.Client, error) {
 	c, err := containerd.New(l.Socket, containerd.WithDefaultNamespace(ContainerdNamespace), containerd.WithTimeout(10*time.Second))
 	if err != nil {
-		return fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
+		return nil, fmt.Errorf("connect to containerd at %s: %w", l.Socket, err)
+	}
+	return c, nil
+}
+
+// Unpin implements Pinner.
+func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
+	c, err := l.connect()
+	if err != nil {
+		return err
 	}
 	defer c.Close()
 	var errs []error
