@@ -18,13 +18,12 @@ import (
 // LogSource is where a host process's log goes: a file it writes to, or
 // the systemd journal.
 type LogSource struct {
-	// File is the host path of the file the process's output goes to.
+	// File is the host path of the file the process's output goes to; ""
+	// when it goes to the journal, where Unit is the process's systemd
+	// unit, or "" when it runs in none (matched by PID).
 	File string
-	// Journal is set when the output goes to the journal: Unit is then the
-	// process's systemd unit, or "" when it runs in none (matched by PID).
-	Journal bool
-	Unit    string
-	PID     int
+	Unit string
+	PID  int
 }
 
 func (s LogSource) String() string {
@@ -63,7 +62,7 @@ func (h *Host) ProcessLogSource(p Process) (LogSource, error) {
 	if strings.HasPrefix(outputs[0], "socket:") || strings.HasPrefix(outputs[1], "socket:") {
 		for _, d := range journalDirs {
 			if h.Exists(d) {
-				return LogSource{Journal: true, Unit: h.systemdUnit(p.PID), PID: p.PID}, nil
+				return LogSource{Unit: h.systemdUnit(p.PID), PID: p.PID}, nil
 			}
 		}
 		return LogSource{}, fmt.Errorf("%s (pid %d) writes to a socket, and the host keeps no journal (%s)",
@@ -120,6 +119,9 @@ func (h *Host) MarkLog(src LogSource) LogMark {
 	return m
 }
 
+// leftOut opens a copied log whose start was left out, with how many bytes.
+const leftOut = "[node-test: %d earlier bytes of the log left out]\n"
+
 // CopyLogSince writes to w what was logged after m, at most max bytes of it:
 // the last ones, after a line saying how many were left out. A file that
 // shrank since the mark (rotated, truncated) is copied from its start.
@@ -149,7 +151,7 @@ func (h *Host) CopyLogSince(ctx context.Context, m LogMark, w io.Writer, max int
 	}
 	if skipped := int64(len(out)) - max; skipped > 0 {
 		out = out[skipped:]
-		fmt.Fprintf(w, "[node-test: %d earlier bytes of the log left out]\n", skipped)
+		fmt.Fprintf(w, leftOut, skipped)
 	}
 	_, err = w.Write(out)
 	return err
@@ -172,7 +174,7 @@ func copyFileTail(p string, offset int64, w io.Writer, max int64) error {
 	}
 	if skipped := size - offset - max; skipped > 0 {
 		offset += skipped
-		fmt.Fprintf(w, "[node-test: %d earlier bytes of the log left out]\n", skipped)
+		fmt.Fprintf(w, leftOut, skipped)
 	}
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		return err

@@ -53,7 +53,7 @@ func TestProcessLogSourceFindsTheFileItsOutputGoesTo(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || src.File != tc.want || src.Journal {
+			if err != nil || src.File != tc.want {
 				t.Fatalf("ProcessLogSource = %+v, %v; want the file %s", src, err, tc.want)
 			}
 		})
@@ -72,14 +72,14 @@ func TestProcessLogSourceTakesTheJournalOfItsUnit(t *testing.T) {
 		wantErr      string
 	}{
 		{name: "cgroup v2", cgroup: "0::/system.slice/kubelet.service\n", journal: true,
-			want: LogSource{Journal: true, Unit: "kubelet.service", PID: 42}},
+			want: LogSource{Unit: "kubelet.service", PID: 42}},
 		{name: "cgroup v1", journal: true,
 			cgroup: "12:pids:/system.slice/containerd.service\n5:memory:/system.slice/containerd.service\n1:name=systemd:/system.slice/containerd.service\n",
-			want:   LogSource{Journal: true, Unit: "containerd.service", PID: 42}},
+			want:   LogSource{Unit: "containerd.service", PID: 42}},
 		{name: "a nested service", cgroup: "0::/system.slice/kubelet.service/kubelet-sub.slice\n", journal: true,
-			want: LogSource{Journal: true, Unit: "kubelet.service", PID: 42}},
+			want: LogSource{Unit: "kubelet.service", PID: 42}},
 		{name: "no unit", cgroup: "0::/user.slice/user-0.slice/session-3.scope\n", journal: true,
-			want: LogSource{Journal: true, PID: 42}},
+			want: LogSource{PID: 42}},
 		{name: "no journal", cgroup: "0::/system.slice/kubelet.service\n", wantErr: "keeps no journal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,7 +166,7 @@ func TestCopyLogSinceAsksTheJournal(t *testing.T) {
 	}
 	rec := &recordingCmder{out: "Nov 28 kubelet[42]: started\n"}
 	h.Cmder = rec
-	mark := LogMark{Source: LogSource{Journal: true, Unit: "kubelet.service", PID: 42}, Time: time.Unix(1795829591, 5e8)}
+	mark := LogMark{Source: LogSource{Unit: "kubelet.service", PID: 42}, Time: time.Unix(1795829591, 5e8)}
 	var out bytes.Buffer
 	if err := h.CopyLogSince(context.Background(), mark, &out, 1<<20); err == nil || !strings.Contains(err.Error(), "no journalctl") {
 		t.Errorf("without journalctl on the host: %v", err)
