@@ -175,10 +175,13 @@ func checkControlPlaneServes(t *testing.T, arch Arch, nodeTest []byte) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// exited reports the process's end once; the deferred kill waits for it
+	// unless a receive already did.
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	waited := false
 	defer func() {
-		if cmd.ProcessState == nil {
+		if !waited {
 			_ = cmd.Process.Kill()
 			<-exited
 		}
@@ -191,6 +194,7 @@ func checkControlPlaneServes(t *testing.T, arch Arch, nodeTest []byte) {
 		for !done() {
 			select {
 			case err := <-exited:
+				waited = true
 				t.Errorf("node-test controlplane exited (%v) before %s:\n%s", err, what, output())
 				return false
 			case <-time.After(time.Second):
@@ -233,6 +237,7 @@ func checkControlPlaneServes(t *testing.T, arch Arch, nodeTest []byte) {
 	_ = cmd.Process.Signal(os.Interrupt)
 	select {
 	case err := <-exited:
+		waited = true
 		if err != nil {
 			t.Errorf("node-test controlplane on SIGINT: %v, want exit code 0:\n%s", err, output())
 		}
