@@ -52,9 +52,9 @@ kubelet_version=$("/proc/$(cat "$NODE_RUN/kubelet.pid")/exe" --version | awk '{p
 # of what it is too old to have; the pinned release's kubelet skips none,
 # nor does any kubelet run with ALLOW_TOO_NEW=0.
 [[ $kubelet_version == "$KUBE_VERSION" ]] && ALLOW_TOO_NEW=0
-python3 - "$REPORT_PATH/junit_01.xml" "$n" "${ALLOW_TOO_NEW:-1}" <<'PY'
+python3 - "$REPORT_PATH/junit_01.xml" "$n" "${ALLOW_TOO_NEW:-1}" "$REPORT_PATH/summary.txt" <<'PY'
 import sys, xml.etree.ElementTree as ET
-path, want, allow_too_new = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+path, want, allow_too_new, summary = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 cases = [c for c in ET.parse(path).getroot().iter("testcase") if c.get("classname") != "node-test setup"]
 specs = [c for c in cases if c.get("name", "").startswith("[It]")]
 bad = [c.get("name") for c in specs if c.find("failure") is not None or c.find("error") is not None]
@@ -67,6 +67,12 @@ if too_new and not allow_too_new:
     sys.exit(f"e2e: specs skipped as too new for a kubelet that should run them all: {too_new}")
 if len(ran) + len(too_new) < want or bad:
     sys.exit(f"e2e: expected {want} passing specs: failed {bad}")
+# The summary's headline counts the selected specs, apart from the checks and steps.
+skipped = len(specs) - len(ran)
+headline = open(summary).readline().rstrip("\n")
+if headline != f"PASS: {len(ran)} passed, 0 failed, {skipped} skipped of {want} specs":
+    sys.exit(f"e2e: the summary's headline {headline!r} does not count the {want} selected specs ({len(ran)} ran, {skipped} skipped)")
+print(f"e2e: summary: {headline}")
 PY
 
 # The summary names what was certified: the kubelet the node runs.

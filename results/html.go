@@ -27,9 +27,9 @@ pre { white-space: pre-wrap; margin: 0.3em 0; font-size: 0.9em; }
 </style>
 </head>
 <body>
-<h1 class="{{.Sum.Verdict}}">{{.Sum.Verdict}}: {{.Sum.Passed}} passed, {{.Sum.Failed}} failed, {{.Sum.Skipped}} skipped of {{.Sum.Total}}</h1>
+<h1 class="{{.Sum.Verdict}}">{{.Sum.Headline}}</h1>
 <table>
-{{range .Sum.About.Lines}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
+{{range .Sum.Lines}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{end}}</table>
 {{if .Sum.FailedCases}}<h2>Failed</h2>
 {{range .Sum.FailedCases}}<h3 class="failed">{{.Name}}</h3>

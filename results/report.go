@@ -37,7 +37,26 @@ type Case struct {
 
 // Counts aggregates cases by status.
 type Counts struct {
-	Total, Passed, Failed, Skipped int
+	Total   int `json:"total"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+func (c *Counts) add(s Status) {
+	c.Total++
+	switch s {
+	case StatusPassed:
+		c.Passed++
+	case StatusFailed:
+		c.Failed++
+	case StatusSkipped:
+		c.Skipped++
+	}
+}
+
+func (c Counts) String() string {
+	return fmt.Sprintf("%d passed, %d failed, %d skipped of %d", c.Passed, c.Failed, c.Skipped, c.Total)
 }
 
 // Suite names of the testcases the runner itself adds to the report.
@@ -106,15 +125,7 @@ func (r *Report) Cases() []Case {
 func (r *Report) Counts() Counts {
 	var c Counts
 	for _, tc := range r.Cases() {
-		c.Total++
-		switch tc.Status {
-		case StatusPassed:
-			c.Passed++
-		case StatusFailed:
-			c.Failed++
-		case StatusSkipped:
-			c.Skipped++
-		}
+		c.add(tc.Status)
 	}
 	return c
 }
@@ -180,12 +191,42 @@ func (r *Report) Write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, JUnitFile), append([]byte(xml.Header), append(b, '\n')...), 0o644)
 }
 
-// Summary is what summary.json holds.
+// Summary is what summary.json holds. The counts are kept apart: a spec
+// count that mixed in the checks and the run's steps would not say how many
+// of the selected specs passed.
 type Summary struct {
-	About About `json:"about"`
-	Counts
+	About   About  `json:"about"`
+	Verdict string `json:"verdict"`
+	// Specs counts the specs; Checks the system verification's checks of
+	// the host; Setup the run's own steps (control plane, images, ...).
+	Specs       Counts `json:"specs"`
+	Checks      Counts `json:"checks"`
+	Setup       Counts `json:"setup"`
 	FailedCases []Case `json:"failedCases,omitempty"`
-	Verdict     string `json:"verdict"`
+}
+
+// Failed is the number of failed specs, checks and steps.
+func (s Summary) Failed() int { return s.Specs.Failed + s.Checks.Failed + s.Setup.Failed }
+
+// Headline is the summary's first line: the verdict and the specs' counts.
+func (s Summary) Headline() string {
+	if s.Specs.Total == 0 {
+		return s.Verdict + ": no spec ran"
+	}
+	return fmt.Sprintf("%s: %s specs", s.Verdict, s.Specs)
+}
+
+// Lines are the summary's lines after the headline, as label and value:
+// the counts of the checks and steps, then what was certified.
+func (s Summary) Lines() [][2]string {
+	var out [][2]string
+	if s.Checks.Total > 0 {
+		out = append(out, [2]string{"checks", s.Checks.String() + " (system verification)"})
+	}
+	if s.Setup.Total > 0 {
+		out = append(out, [2]string{"setup", s.Setup.String() + " steps"})
+	}
+	return append(out, s.About.Lines()...)
 }
 
 // About says what a run certified and with what: the node and its
@@ -257,18 +298,26 @@ const (
 // testcase on one page.
 func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	cases := r.Cases()
-	sum := Summary{About: about, Counts: r.Counts(), Verdict: "PASS"}
+	sum := Summary{About: about, Verdict: "PASS"}
 	for _, c := range cases {
+		switch c.Suite {
+		case SetupSuite:
+			sum.Setup.add(c.Status)
+		case ValidationSuite:
+			sum.Checks.add(c.Status)
+		default:
+			sum.Specs.add(c.Status)
+		}
 		if c.Status == StatusFailed {
 			sum.FailedCases = append(sum.FailedCases, c)
 		}
 	}
-	if sum.Failed > 0 || sum.Total == 0 {
+	if sum.Failed() > 0 || len(cases) == 0 {
 		sum.Verdict = "FAIL"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d passed, %d failed, %d skipped of %d\n", sum.Verdict, sum.Passed, sum.Failed, sum.Skipped, sum.Total)
-	for _, l := range about.Lines() {
+	fmt.Fprintln(&b, sum.Headline())
+	for _, l := range sum.Lines() {
 		fmt.Fprintf(&b, "%-10s %s\n", l[0], l[1])
 	}
 	for _, c := range sum.FailedCases {

@@ -95,9 +95,32 @@ func TestRunnerCasesMergeIntoTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	txt, _ := os.ReadFile(filepath.Join(dir, "summary.txt"))
-	if sum.Verdict != "FAIL" || !strings.Contains(string(txt), "FAIL: 2 passed, 1 failed, 0 skipped of 3") ||
+	if sum.Verdict != "FAIL" || !strings.HasPrefix(string(txt), "FAIL: 1 passed, 0 failed, 0 skipped of 1 specs\n") ||
+		!strings.Contains(string(txt), "\nchecks     0 passed, 1 failed, 0 skipped of 1 (system verification)\n") ||
 		!strings.Contains(string(txt), "CONFIG_CGROUPS missing") {
 		t.Errorf("summary %+v:\n%s", sum, txt)
+	}
+}
+
+// TestSummaryOfARunThatStoppedBeforeTheSpecs checks that the headline says
+// no spec ran, rather than counting the steps and checks as if they were.
+func TestSummaryOfARunThatStoppedBeforeTheSpecs(t *testing.T) {
+	dir := t.TempDir()
+	r := &Report{}
+	r.Add(SetupSuite, Case{Name: "control plane", Status: StatusPassed})
+	r.Add(SetupSuite, Case{Name: "wait for node", Status: StatusFailed, Message: "no Node registered in 3m0s"})
+	r.Add(ValidationSuite, Case{Name: "[system] os", Status: StatusPassed})
+	sum, err := r.WriteSummary(dir, About{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	want := "FAIL: no spec ran\n" +
+		"checks     1 passed, 0 failed, 0 skipped of 1 (system verification)\n" +
+		"setup      1 passed, 1 failed, 0 skipped of 2 steps\n" +
+		"FAILED wait for node\n    no Node registered in 3m0s\n"
+	if string(txt) != want || sum.Failed() != 1 || sum.Specs != (Counts{}) {
+		t.Errorf("summary %+v:\n%s\nwant:\n%s", sum, txt, want)
 	}
 }
 
@@ -120,7 +143,9 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 	}
 	txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
 	for _, want := range []string{
-		"FAIL: 2 passed, 1 failed, 1 skipped of 4\n",
+		"FAIL: 0 passed, 1 failed, 1 skipped of 2 specs\n",
+		"checks     1 passed, 0 failed, 0 skipped of 1 (system verification)\n",
+		"setup      1 passed, 0 failed, 0 skipped of 1 steps\n",
 		"node       node-a (arm64)\n", "kubelet    v1.34.4\n", "runtime    containerd://1.6.20\n",
 		"os         Debian GNU/Linux 12 (bookworm)\n", "kernel     6.1.0-41-arm64\n",
 		"node-test  v0.1.0 (commit abc1234), specs of Kubernetes v1.37.2\n", `focus      \[NodeConformance\]` + "\n",
@@ -137,12 +162,15 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 	}
 	var back Summary
 	j, _ := os.ReadFile(filepath.Join(dir, SummaryJSONFile))
-	if err := json.Unmarshal(j, &back); err != nil || !reflect.DeepEqual(back.About, about) || back.Failed != 1 {
-		t.Errorf("summary.json about %+v, failed %d (%v):\n%s", back.About, back.Failed, err, j)
+	if err := json.Unmarshal(j, &back); err != nil || !reflect.DeepEqual(back.About, about) ||
+		back.Specs != (Counts{Total: 2, Failed: 1, Skipped: 1}) || back.Checks != (Counts{Total: 1, Passed: 1}) ||
+		back.Setup != (Counts{Total: 1, Passed: 1}) {
+		t.Errorf("summary.json about %+v, specs %+v, checks %+v, setup %+v (%v):\n%s", back.About, back.Specs, back.Checks, back.Setup, err, j)
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
 	for _, want := range []string{
-		`<h1 class="FAIL">FAIL: 2 passed, 1 failed, 1 skipped of 4</h1>`,
+		`<h1 class="FAIL">FAIL: 0 passed, 1 failed, 1 skipped of 2 specs</h1>`,
+		"<th>checks</th><td>1 passed, 0 failed, 0 skipped of 1 (system verification)</td>",
 		`<td class="passed">passed</td><td>[system] cgroups<pre>warning: cgroup v1 is deprecated</pre></td>`,
 		"<th>kubelet</th><td>v1.34.4</td>",
 		"<pre>expected &lt;nil&gt; &amp; got &#34;Pending&#34;\nsecond line</pre>",

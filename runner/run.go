@@ -119,9 +119,9 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 	if err := writeResults(rc); err != nil {
 		return errors.Join(runErr, err)
 	}
-	if runErr == nil && rc.Summary.Failed > 0 {
+	if runErr == nil && rc.Summary.Failed() > 0 {
 		// Every phase ran, yet a system check failed: the node is not conformant.
-		runErr = fmt.Errorf("%d checks or specs failed: %w", rc.Summary.Failed, ErrSpecsFailed)
+		runErr = fmt.Errorf("%d checks or specs failed: %w", rc.Summary.Failed(), ErrSpecsFailed)
 	}
 	return runErr
 }
@@ -146,7 +146,6 @@ func writeResults(rc *RunContext) error {
 		return err
 	}
 	rc.Summary = &sum
-	fmt.Fprintf(rc.Out, "%s: %d passed, %d failed, %d skipped of %d; report in %s\n",
-		sum.Verdict, sum.Passed, sum.Failed, sum.Skipped, sum.Total, dir)
+	fmt.Fprintf(rc.Out, "%s; report in %s\n", sum.Headline(), dir)
 	return nil
 }

@@ -46,9 +46,13 @@ func TestRunStopsStartedPhasesInReverseAndReportsTheFailure(t *testing.T) {
 		&recorder{name: "b", log: &log, err: errors.New("kubelet gone")},
 		&recorder{name: "c", log: &log},
 	}
-	err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &bytes.Buffer{}, phases)
+	var out bytes.Buffer
+	err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &out, phases)
 	if err == nil || !strings.Contains(err.Error(), "b: kubelet gone") || errors.Is(err, ErrSpecsFailed) {
 		t.Fatalf("Run = %v, want the setup error of b", err)
+	}
+	if want := "FAIL: no spec ran; report in " + cfg.ReportDir + "\n"; out.String() != want {
+		t.Errorf("Run printed %q, want %q", out.String(), want)
 	}
 	if got := strings.Join(log, ","); got != "run a,run b,stop b,stop a" {
 		t.Errorf("order %s", got)
@@ -93,10 +97,14 @@ func TestInterruptedSpecsLeaveAReportAndTeardownRuns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(time.Second, cancel)
 	start := time.Now()
-	err := Run(ctx, cfg, slog.New(slog.DiscardHandler), &bytes.Buffer{},
+	var out bytes.Buffer
+	err := Run(ctx, cfg, slog.New(slog.DiscardHandler), &out,
 		[]Phase{&recorder{name: "control plane", log: &log}, &specsPhase{}})
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("Run = %v, want interrupted", err)
+	}
+	if !strings.HasPrefix(out.String(), "FAIL: 0 passed, 1 failed, 0 skipped of 1 specs; report in ") {
+		t.Errorf("Run printed %q, want the count of the one spec", out.String())
 	}
 	if time.Since(start) > 20*time.Second {
 		t.Errorf("the interrupt took %s: the specs did not stop", time.Since(start))
