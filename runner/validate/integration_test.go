@@ -37,6 +37,14 @@ func TestIntegrationValidateLocalNode(t *testing.T) {
 	}
 	expect(t, find(t, checks, "[runtime] container runtime"), Pass, "containerd", "RuntimeReady, NetworkReady")
 	expect(t, find(t, checks, "[runtime] cgroup driver"), Pass, "cgroupfs")
+	// The local node's containerd has the capabilities of this machine's root.
+	if oom := find(t, checks, "[runtime] OOM score adjustment"); ownCapSysResource(t) {
+		if oom.Verdict == NotApplicable || oom.Verdict == Fail {
+			t.Errorf("%s", oom)
+		}
+	} else {
+		expect(t, oom, Warn, "containerd (pid", "runs without CAP_SYS_RESOURCE", "restrict_oom_score_adj = true in ")
+	}
 	expect(t, find(t, checks, "[kubelet] config file"), Pass)
 	expect(t, find(t, checks, "[kubelet] cloud provider"), Pass)
 	expect(t, find(t, checks, "[kubelet] max pods"), Pass, "110 pods")

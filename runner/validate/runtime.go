@@ -15,10 +15,15 @@ import (
 )
 
 // runtimeChecks finds the CRI runtime serving the node, asks it for its
-// name, version and readiness, and compares its cgroup driver with the
-// kubelet's.
+// name, version and readiness, compares its cgroup driver with the
+// kubelet's, and checks that it can protect pods from the OOM killer.
 func runtimeChecks(ctx context.Context, n *node) []Check {
 	rt := Check{Area: AreaRuntime, Name: "container runtime"}
+	notApplicable := func(why string) []Check {
+		return []Check{rt,
+			{Area: AreaRuntime, Name: "cgroup driver", Verdict: NotApplicable, Message: why},
+			{Area: AreaRuntime, Name: oomCheckName, Verdict: NotApplicable, Message: why}}
+	}
 	endpoint := ""
 	if k := n.kubelet; k != nil {
 		endpoint = k.flags["container-runtime-endpoint"]
@@ -30,19 +35,19 @@ func runtimeChecks(ctx context.Context, n *node) []Check {
 	if err != nil {
 		rt.Verdict, rt.Message = Fail, err.Error()
 		rt.Fix = "start the node's container runtime (containerd, CRI-O, or Docker with cri-dockerd)"
-		return []Check{rt, {Area: AreaRuntime, Name: "cgroup driver", Verdict: NotApplicable, Message: "no container runtime found"}}
+		return notApplicable("no container runtime found")
 	}
 	cri, err := n.h.DialCRI(r)
 	if err != nil {
 		rt.Verdict, rt.Message = Fail, err.Error()
-		return []Check{rt, {Area: AreaRuntime, Name: "cgroup driver", Verdict: NotApplicable, Message: "the container runtime cannot be reached"}}
+		return notApplicable("the container runtime cannot be reached")
 	}
 	defer cri.Close()
 	st, err := cri.Status(ctx)
 	if err != nil {
 		rt.Verdict, rt.Message = Fail, fmt.Sprintf("%s at %s: %v", r.Name, r.Socket, err)
 		rt.Fix = fmt.Sprintf("start %s (its CRI socket is %s) and check its logs", r.Name, r.Socket)
-		return []Check{rt, {Area: AreaRuntime, Name: "cgroup driver", Verdict: NotApplicable, Message: "the container runtime does not answer"}}
+		return notApplicable("the container runtime does not answer")
 	}
 	ready := func(b bool, cond string) string {
 		if b {
@@ -61,7 +66,8 @@ func runtimeChecks(ctx context.Context, n *node) []Check {
 	default:
 		rt.Verdict = Pass
 	}
-	return []Check{rt, checkCgroupDriver(ctx, n, cri, runtimeKind(r, st))}
+	kind := runtimeKind(r, st)
+	return []Check{rt, checkCgroupDriver(ctx, n, cri, kind), checkOOMScoreAdj(n, kind)}
 }
 
 // runtimeKind is which runtime serves the node: containerd, crio or
@@ -135,6 +141,20 @@ func checkCgroupDriver(ctx context.Context, n *node, cri *host.CRI, kind string)
 	return c
 }
 
+// containerdConfigFile is the config file of the host's containerd: its
+// --config, else containerd's default.
+func containerdConfigFile(n *node) string {
+	if p, ok := host.FindProcess(n.processes, "containerd"); ok {
+		flags := parseFlags(p.Args[1:], map[string]bool{"config": true, "c": true})
+		if v := flags["config"]; v != "" {
+			return v
+		} else if v := flags["c"]; v != "" {
+			return v
+		}
+	}
+	return "/etc/containerd/config.toml"
+}
+
 func (d driverInfo) describe() string {
 	if d.driver == "" {
 		return "unknown (" + d.source + ")"
@@ -163,15 +183,7 @@ func kubeletCgroupDriver(k *kubelet) driverInfo {
 func runtimeCgroupDriver(n *node, kind string) driverInfo {
 	switch kind {
 	case "containerd":
-		file := "/etc/containerd/config.toml"
-		if p, ok := host.FindProcess(n.processes, "containerd"); ok {
-			flags := parseFlags(p.Args[1:], map[string]bool{"config": true, "c": true})
-			if v := flags["config"]; v != "" {
-				file = v
-			} else if v := flags["c"]; v != "" {
-				file = v
-			}
-		}
+		file := containerdConfigFile(n)
 		b, err := n.h.ReadFile(file)
 		if err != nil {
 			return driverInfo{source: "no RuntimeConfig in CRI, and " + err.Error()}

@@ -73,7 +73,7 @@ func TestRunReportsEveryCheck(t *testing.T) {
 	}
 	want := []string{
 		"[system] os", "[system] kernel version", "[system] kernel config", "[system] cgroups",
-		"[runtime] container runtime", "[runtime] cgroup driver",
+		"[runtime] container runtime", "[runtime] cgroup driver", "[runtime] OOM score adjustment",
 		"[kubelet] process", "[kubelet] config file", "[kubelet] cloud provider", "[kubelet] max pods", "[kubelet] API server",
 		"[pki] client certificate", "[pki] serving certificate",
 	}
