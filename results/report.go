@@ -208,19 +208,27 @@ type Summary struct {
 // Failed is the number of failed specs, checks and steps.
 func (s Summary) Failed() int { return s.Specs.Failed + s.Checks.Failed + s.Setup.Failed }
 
-// Headline is the summary's first line: the verdict and the specs' counts.
+// Headline is the summary's first line: the verdict and the specs' counts,
+// or the checks' when only the host was verified (node-test validate).
 func (s Summary) Headline() string {
-	if s.Specs.Total == 0 {
+	switch {
+	case s.checksOnly():
+		return fmt.Sprintf("%s: %s checks", s.Verdict, s.Checks)
+	case s.Specs.Total == 0:
 		return s.Verdict + ": no spec ran"
 	}
 	return fmt.Sprintf("%s: %s specs", s.Verdict, s.Specs)
+}
+
+func (s Summary) checksOnly() bool {
+	return s.Specs.Total == 0 && s.Setup.Total == 0 && s.Checks.Total > 0
 }
 
 // Lines are the summary's lines after the headline, as label and value:
 // the counts of the checks and steps, then what was certified.
 func (s Summary) Lines() [][2]string {
 	var out [][2]string
-	if s.Checks.Total > 0 {
+	if s.Checks.Total > 0 && !s.checksOnly() {
 		out = append(out, [2]string{"checks", s.Checks.String() + " (system verification)"})
 	}
 	if s.Setup.Total > 0 {
