@@ -27,5 +27,11 @@ bad = [c.get("name") for c in cases if c.find("failure") is not None or c.find("
 print(f"image e2e: {len(specs)} specs, {len(checks)} host checks, {len(bad)} failed, junit {sys.argv[1]}")
 if len(specs) < 3 or not checks or bad:
     sys.exit(f"image e2e: want 3 passing specs and the host checks: failed {bad}")
+# The checks read the host's daemons through /rootfs/proc: the runtime's
+# capabilities among them.
+oom = [c for c in checks if c.get("name") == "[runtime] OOM score adjustment"]
+if not oom or oom[0].find("skipped") is not None:
+    sys.exit(f"image e2e: [runtime] OOM score adjustment did not read the host's runtime: {[ET.tostring(c, 'unicode')[:400] for c in oom]}")
+print(f"image e2e: [runtime] OOM score adjustment: {(oom[0].findtext('system-out') or 'pass').strip()[:160]}")
 PY
 check_host_logs "$RESULTS"

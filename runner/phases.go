@@ -190,5 +190,9 @@ func (*nodeFactsPhase) Run(ctx context.Context, rc *RunContext) error {
 // addCheck records a host check as a testcase of the report and logs it.
 func (rc *RunContext) addCheck(c validate.Check) {
 	rc.Report.Add(results.ValidationSuite, c.Case())
-	rc.Logger.Info("check", "verdict", string(c.Verdict), "check", c.Title(), "message", c.Message)
+	attrs := []any{"verdict", string(c.Verdict), "check", c.Title(), "message", c.Message}
+	if c.Fix != "" {
+		attrs = append(attrs, "fix", c.Fix)
+	}
+	rc.Logger.Info("check", attrs...)
 }

@@ -53,15 +53,15 @@ func (c Check) Title() string {
 }
 
 // Case is the check as a testcase of the report: a warning passes with its
-// message, a failure carries its fix, not applicable is skipped with the
-// reason.
+// message and fix, a failure carries its fix, not applicable is skipped
+// with the reason.
 func (c Check) Case() results.Case {
 	rc := results.Case{Name: c.Title(), Message: c.Message}
 	switch c.Verdict {
 	case Pass:
 		rc.Status = results.StatusPassed
 	case Warn:
-		rc.Status, rc.Message = results.StatusPassed, "warning: "+c.Message
+		rc.Status, rc.Message = results.StatusPassed, "warning: "+c.failure()
 	case NotApplicable:
 		rc.Status, rc.Message = results.StatusSkipped, "not applicable: "+c.Message
 	default:
@@ -71,10 +71,10 @@ func (c Check) Case() results.Case {
 }
 
 // String is the check on one line: verdict, title, message and, for a
-// failure, the fix.
+// failure or a warning, the fix.
 func (c Check) String() string {
 	msg := c.Message
-	if c.Verdict == Fail {
+	if c.Verdict == Fail || c.Verdict == Warn {
 		msg = c.failure()
 	}
 	return fmt.Sprintf("%-4s %s: %s", strings.ToUpper(string(c.Verdict)), c.Title(), msg)

@@ -25,6 +25,11 @@ func TestCheckCase(t *testing.T) {
 			line:  "WARN [system] cgroups: v1 is deprecated",
 		},
 		{
+			check: Check{Area: "runtime", Name: "OOM score adjustment", Verdict: Warn, Message: "no CAP_SYS_RESOURCE", Fix: "grant it"},
+			want:  results.Case{Name: "[runtime] OOM score adjustment", Status: results.StatusPassed, Message: "warning: no CAP_SYS_RESOURCE — fix: grant it"},
+			line:  "WARN [runtime] OOM score adjustment: no CAP_SYS_RESOURCE — fix: grant it",
+		},
+		{
 			check: Check{Area: "kubelet", Name: "max pods", Verdict: Fail, Message: "250 pods", Fix: "set maxPods: 110"},
 			want:  results.Case{Name: "[kubelet] max pods", Status: results.StatusFailed, Message: "250 pods — fix: set maxPods: 110"},
 			line:  "FAIL [kubelet] max pods: 250 pods — fix: set maxPods: 110",
