@@ -75,9 +75,12 @@ func (p *imagesPhase) Stop(ctx context.Context, rc *RunContext) error {
 // the packages declaring them refer to (images.ForSpecPackages). It warns of
 // those they refer to that node-test does not carry.
 func neededImages(ctx context.Context, rc *RunContext) ([]images.Image, error) {
-	specs, err := ListSpecs(ctx, rc.Config)
-	if err != nil {
-		return nil, fmt.Errorf("list the selected specs to find the images they need: %w", err)
+	specs := rc.Specs
+	if specs == nil {
+		var err error
+		if specs, err = ListSpecs(ctx, rc.Config); err != nil {
+			return nil, fmt.Errorf("list the selected specs to find the images they need: %w", err)
+		}
 	}
 	var pkgs []string
 	for _, s := range specs {

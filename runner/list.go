@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -46,7 +47,8 @@ func CountByArea(specs []Spec) []AreaCount {
 }
 
 // ListSpecs returns every spec the configuration selects, from a Ginkgo dry
-// run of the conformance binary.
+// run of the conformance binary with TEST_ARGS: a flag of TEST_ARGS the
+// binary does not take fails it.
 func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	dir, err := os.MkdirTemp("", "node-test-list-")
 	if err != nil {
@@ -60,10 +62,15 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 		// The suite runs only against a named API server; a dry run never calls it.
 		"--host=http://127.0.0.1:0",
 	}
+	args = append(args, strings.Fields(cfg.TestArgs)...)
 	cmd := exec.CommandContext(ctx, filepath.Join(cfg.BinDir, "conformance.test"), args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
+		if m := undefinedFlag.FindStringSubmatch(out.String()); m != nil {
+			return nil, fmt.Errorf("TEST_ARGS %q: the conformance binary has no flag -%s: remove it (conformance.test --help lists the flags it takes; those of upstream's e2e_node.test, such as --system-spec-name, do not apply)",
+				cfg.TestArgs, m[1])
+		}
 		return nil, fmt.Errorf("dry run of %s: %w: %s", cmd.Path, err, lastLines(out.String(), 20))
 	}
 	b, err := os.ReadFile(report)
@@ -88,6 +95,9 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	}
 	return specs, nil
 }
+
+// undefinedFlag is how Go's flag package refuses a flag it does not know.
+var undefinedFlag = regexp.MustCompile(`flag provided but not defined: -+([^\s]+)`)
 
 // importPath is the import path of the package of a source file as a
 // binary built with -trimpath names it: <module>@<version>/<dir>/<file>.go

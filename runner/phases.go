@@ -19,7 +19,8 @@ import (
 )
 
 // preflightPhase checks what a run needs before anything starts: the rootfs,
-// the report directory, the test binaries and a container runtime.
+// the report directory, the test binaries, a selection of at least one spec,
+// TEST_ARGS the binary takes, and a container runtime.
 type preflightPhase struct{}
 
 func (*preflightPhase) Name() string { return "preflight" }
@@ -35,6 +36,19 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 			return fmt.Errorf("%s not found in %s: build it (make build) or give --bin-dir", bin, rc.Config.BinDir)
 		}
 	}
+	// The selection and TEST_ARGS, from a dry run: a selection of no spec, or
+	// a flag the binary refuses, would otherwise show only once the control
+	// plane, the node and the images are ready.
+	specs, err := ListSpecs(ctx, rc.Config)
+	if err != nil {
+		return err
+	}
+	if len(specs) == 0 {
+		return fmt.Errorf("FOCUS %q and SKIP %q select no spec: correct them (node-test list --focus=... --skip=... prints what a selection runs)",
+			rc.Config.Focus, rc.Config.Skip)
+	}
+	rc.Specs = specs
+	rc.Logger.Info("specs selected", "specs", len(specs))
 	r, err := h.Runtime("")
 	if err != nil {
 		return err

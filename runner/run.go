@@ -43,6 +43,8 @@ type RunContext struct {
 	// APIURL is the local API endpoint, Client a client of it.
 	APIURL string
 	Client kubernetes.Interface
+	// Specs are the selected specs, listed by the preflight.
+	Specs []Spec
 	// NodeName is the node under test once it is known.
 	NodeName string
 	// About says what the run certifies, filled in as it learns it.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/node-test/node-test/results"
 	"github.com/node-test/node-test/runner"
@@ -45,16 +48,104 @@ func setupFailure(t *testing.T, dir, name string) string {
 	return ""
 }
 
-// fakeBinDir holds files named like the test binaries, for runs that stop
-// before the specs.
+// fakeBinDir holds stand-ins of the test binaries, for runs that stop
+// before the specs: its conformance.test lists one spec in a dry run, as
+// the real one writes its JSON report, and refuses any flag of TEST_ARGS,
+// as Go's flag package does.
 func fakeBinDir(t *testing.T) string {
 	dir := t.TempDir()
-	for _, b := range []string{"conformance.test", "ginkgo"} {
-		if err := os.WriteFile(filepath.Join(dir, b), nil, 0o755); err != nil {
+	report, err := json.Marshal([]types.Report{{SpecReports: types.SpecReports{{
+		LeafNodeType: types.NodeTypeIt, State: types.SpecStatePassed, LeafNodeText: "runs",
+		ContainerHierarchyTexts: []string{"[sig-node] Fake"},
+		LeafNodeLocation:        types.NewCodeLocationWithStackTrace(0),
+	}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `#!/bin/sh
+for a in "$@"; do
+  case "$a" in
+    --ginkgo.json-report=*) report=${a#--ginkgo.json-report=} ;;
+    --ginkgo.*|--host=*) ;;
+    *) echo "flag provided but not defined: -${a#--}" >&2; exit 2 ;;
+  esac
+done
+cat > "$report" <<'JSON'
+` + string(report) + `
+JSON
+`
+	for b, content := range map[string]string{"conformance.test": script, "ginkgo": ""} {
+		if err := os.WriteFile(filepath.Join(dir, b), []byte(content), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return dir
+}
+
+// builtBinDir is _output/bin, where make build leaves the test binaries.
+func builtBinDir(t *testing.T) string {
+	t.Helper()
+	bin, err := filepath.Abs("../../_output/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(bin, "conformance.test")); err != nil {
+		t.Fatalf("the test binaries are not built: make build: %v", err)
+	}
+	return bin
+}
+
+// TestRunRefusesTestArgsTheBinaryDoesNotTake passes an upstream e2e_node.test
+// flag in TEST_ARGS: the run stops at the preflight, naming it.
+func TestRunRefusesTestArgsTheBinaryDoesNotTake(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TEST_ARGS", "--system-spec-name=gke")
+	code, out := run(t, "run", "--report-dir", dir, "--rootfs", "/", "--bin-dir", fakeBinDir(t))
+	if code != ExitSetup {
+		t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+	}
+	msg := setupFailure(t, dir, "preflight")
+	for _, want := range []string{`TEST_ARGS "--system-spec-name=gke"`, "has no flag -system-spec-name=gke", "remove it"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the preflight failure %q does not say %q", msg, want)
+		}
+	}
+}
+
+// TestIntegrationRunRefusesBadSelectionsBeforeAnythingStarts runs the real
+// conformance binary's dry run: a FOCUS that selects nothing, and a TEST_ARGS
+// flag of upstream's e2e_node.test, stop the run at the preflight.
+func TestIntegrationRunRefusesBadSelectionsBeforeAnythingStarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the test binaries (make build)")
+	}
+	bin := builtBinDir(t)
+	for name, tc := range map[string]struct {
+		args []string
+		want []string
+	}{
+		"no spec":       {[]string{"--focus", `\[NoSuchTag\]`}, []string{`FOCUS "\\[NoSuchTag\\]" and SKIP`, "select no spec", "node-test list"}},
+		"e2e_node flag": {[]string{"--test-args", "--system-spec-name=gke --v=2"}, []string{"has no flag -system-spec-name", "remove it"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			start := time.Now()
+			code, out := run(t, append([]string{"run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin}, tc.args...)...)
+			if code != ExitSetup {
+				t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+			}
+			msg := setupFailure(t, dir, "preflight")
+			for _, want := range tc.want {
+				if !strings.Contains(msg, want) {
+					t.Errorf("the preflight failure %q does not say %q", msg, want)
+				}
+			}
+			if strings.Contains(out, "control plane") {
+				t.Errorf("the control plane started:\n%s", out)
+			}
+			t.Logf("refused in %s", time.Since(start).Round(time.Millisecond))
+		})
+	}
 }
 
 func TestRunRefusesAnInvalidFocusBeforeAnythingStarts(t *testing.T) {

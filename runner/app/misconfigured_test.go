@@ -1,7 +1,6 @@
 package app
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,13 +34,7 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: needs the local node (make node-up) and the test binaries (make build)")
 	}
-	bin, err := filepath.Abs("../../_output/bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(bin, "conformance.test")); err != nil {
-		t.Fatalf("the test binaries are not built: make build: %v", err)
-	}
+	bin := builtBinDir(t)
 	var focus []string
 	for name := range misconfiguredSamples {
 		focus = append(focus, regexp.QuoteMeta(name))
