@@ -84,6 +84,10 @@ grep -q "^node-test .*(commit $commit)" "$REPORT_PATH/summary.txt" ||
 	die "summary.txt does not name the commit node-test was built from, $commit: $(grep '^node-test' "$REPORT_PATH/summary.txt")"
 echo "e2e: the summary names kubelet $kubelet_version and node-test's commit $commit"
 check_host_logs "$REPORT_PATH"
+# The run names what it wrote, for the next run into the directory to clear.
+for entry in junit_01.xml summary.txt specs.log controlplane kubelet.log; do
+	grep -qx "$entry" "$REPORT_PATH/.node-test-run" || die "$REPORT_PATH/.node-test-run does not name $entry: $(cat "$REPORT_PATH/.node-test-run")"
+done
 
 # The images the run loaded were pinned for it only: they stay on the node,
 # left to the kubelet's image garbage collection.

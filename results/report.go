@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -386,19 +387,62 @@ var RuntimeDaemons = map[string][]string{
 // DaemonLogFile is the file of the log of the host daemon called name.
 func DaemonLogFile(name string) string { return name + ".log" }
 
+// RunManifest is the file of the report directory naming what the last run
+// wrote there: the next run removes those entries (the framework's dumps of
+// failed specs' pods among them, in directories named after namespaces).
+const RunManifest = ".node-test-run"
+
 // Clear removes what an earlier run left in dir (the report, the summary,
-// the host's logs), so that nothing of it is mistaken for this run's.
-func Clear(dir string) error {
+// the host's logs, and every entry its manifest names), so that nothing of
+// it is mistaken for this run's. It returns the entries it left: what the
+// directory held that no run of node-test wrote.
+func Clear(dir string) ([]string, error) {
 	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, DaemonLogFile("kubelet"), KernelLogFile}
 	for _, daemons := range RuntimeDaemons {
 		for _, d := range daemons {
 			files = append(files, DaemonLogFile(d))
 		}
 	}
-	for _, f := range files {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove the previous run's %s: %w", f, err)
+	if b, err := os.ReadFile(filepath.Join(dir, RunManifest)); err == nil {
+		for _, name := range strings.Split(string(b), "\n") {
+			// Only entries of dir itself: a line naming anything else is not ours.
+			if name != "" && !strings.HasPrefix(name, "#") && filepath.Base(name) == name && name != "." && name != ".." {
+				files = append(files, name)
+			}
 		}
+	}
+	for _, f := range append(files, RunManifest) {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			return nil, fmt.Errorf("remove the previous run's %s: %w", f, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read the report directory: %w", err)
+	}
+	kept := []string{}
+	for _, e := range entries {
+		kept = append(kept, e.Name())
+	}
+	return kept, nil
+}
+
+// RecordRun writes dir's manifest: every entry of dir but kept, the entries
+// Clear left at the start of the run.
+func RecordRun(dir string, kept []string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read the report directory: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("# What node-test's last run wrote in this directory: its next run removes these.\n")
+	for _, e := range entries {
+		if e.Name() != RunManifest && !slices.Contains(kept, e.Name()) {
+			b.WriteString(e.Name() + "\n")
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, RunManifest), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", RunManifest, err)
 	}
 	return nil
 }

@@ -216,7 +216,7 @@ func TestClearRemovesThePreviousRunsFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := Clear(dir); err != nil {
+	if _, err := Clear(dir); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -230,7 +230,59 @@ func TestClearRemovesThePreviousRunsFiles(t *testing.T) {
 		}
 		t.Errorf("after Clear the directory holds %v, want only notes.txt", left)
 	}
-	if err := Clear(dir); err != nil {
+	if _, err := Clear(dir); err != nil {
 		t.Errorf("Clear of a directory without a previous run: %v", err)
+	}
+}
+
+// TestClearRemovesWhatThePreviousRunRecorded runs twice in one directory:
+// the second run's Clear removes everything the first wrote — the dumps of
+// failed specs' pods in directories named after namespaces among them — and
+// nothing else, not even what a forged manifest names outside the directory.
+func TestClearRemovesWhatThePreviousRunRecorded(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "result")
+	write := func(p string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(dir, "notes.txt"))
+	write(filepath.Join(parent, "outside.txt"))
+	kept, err := Clear(dir)
+	if err != nil || !reflect.DeepEqual(kept, []string{"notes.txt"}) {
+		t.Fatalf("Clear = %v, %v; want notes.txt kept", kept, err)
+	}
+	// The run: the framework's dump of a failed spec's pod, the control
+	// plane's logs, the report.
+	write(filepath.Join(dir, "pod-resize-1234", "resize-test", "c1", "logs.txt"))
+	write(filepath.Join(dir, "controlplane", "etcd.log"))
+	write(filepath.Join(dir, JUnitFile))
+	if err := RecordRun(dir, kept); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, RunManifest))
+	for _, name := range []string{"controlplane\n", JUnitFile + "\n", "pod-resize-1234\n"} {
+		if !strings.Contains(string(b), name) {
+			t.Errorf("the manifest does not name %q:\n%s", name, b)
+		}
+	}
+	if strings.Contains(string(b), "notes.txt") {
+		t.Errorf("the manifest names the user's notes.txt:\n%s", b)
+	}
+	// A manifest naming what is not an entry of the directory.
+	if err := os.WriteFile(filepath.Join(dir, RunManifest), append(b, "../outside.txt\n..\n/etc\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kept, err = Clear(dir)
+	if err != nil || !reflect.DeepEqual(kept, []string{"notes.txt"}) {
+		t.Errorf("second Clear = %v, %v; want only notes.txt left", kept, err)
+	}
+	if _, err := os.Stat(filepath.Join(parent, "outside.txt")); err != nil {
+		t.Errorf("Clear removed a file outside the directory: %v", err)
 	}
 }

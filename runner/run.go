@@ -51,6 +51,10 @@ type RunContext struct {
 	About results.About
 	// Summary is set by the results phase.
 	Summary *results.Summary
+
+	// keptReportEntries are the report directory's entries that no run
+	// wrote, left by results.Clear.
+	keptReportEntries []string
 }
 
 // Phases is the run, in order.
@@ -75,9 +79,11 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}, About: cfg.About()}
 	rc.About.Started = time.Now()
 	logger.Info("node-test run", "version", Build(), "kubernetes", KubernetesVersion, "config", cfg.String())
-	if err := results.Clear(cfg.ReportDir); err != nil {
+	kept, err := results.Clear(cfg.ReportDir)
+	if err != nil {
 		return err
 	}
+	rc.keptReportEntries = kept
 
 	var started []Phase
 	var runErr error
@@ -129,7 +135,8 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 }
 
 // writeResults merges the runner's testcases into the report directory's
-// JUnit report and writes the summary.
+// JUnit report, writes the summary, and records what the run wrote there
+// for the next run to clear.
 func writeResults(rc *RunContext) error {
 	dir := rc.Config.ReportDir
 	specs, err := results.Load(dir)
@@ -149,5 +156,5 @@ func writeResults(rc *RunContext) error {
 	}
 	rc.Summary = &sum
 	fmt.Fprintf(rc.Out, "%s; report in %s\n", sum.Headline(), dir)
-	return nil
+	return results.RecordRun(dir, rc.keptReportEntries)
 }
