@@ -257,6 +257,9 @@ type About struct {
 	// HostLogs says, per host log, what the run collected and from where,
 	// or why it could not.
 	HostLogs []string `json:"hostLogs,omitempty"`
+	// Restarts names the host daemons (kubelet, runtime) that restarted or
+	// stopped during the run.
+	Restarts []string `json:"restarts,omitempty"`
 }
 
 // Lines are the known fields of a, as label and value, in the order the
@@ -291,6 +294,7 @@ func (a About) Lines() [][2]string {
 		}
 		add("started", when)
 	}
+	add("restarts", strings.Join(a.Restarts, "; "))
 	add("host logs", strings.Join(a.HostLogs, "; "))
 	return out
 }

@@ -137,6 +137,7 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 		OSImage: "Debian GNU/Linux 12 (bookworm)", KernelVersion: "6.1.0-41-arm64", NodeTest: "v0.1.0 (commit abc1234)",
 		Kubernetes: "v1.37.2", Focus: `\[NodeConformance\]`, Started: start, Finished: start.Add(95 * time.Second),
 		HostLogs: []string{"kubelet.log from /var/log/kubelet.log", "no kern.log (open /dev/kmsg: permission denied)"},
+		Restarts: []string{"kubelet restarted during the run: pid 42, then 43"},
 	}
 	if _, err := r.WriteSummary(dir, about); err != nil {
 		t.Fatal(err)
@@ -150,6 +151,7 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 		"os         Debian GNU/Linux 12 (bookworm)\n", "kernel     6.1.0-41-arm64\n",
 		"node-test  v0.1.0 (commit abc1234), specs of Kubernetes v1.37.2\n", `focus      \[NodeConformance\]` + "\n",
 		"started    2026-11-27T16:00:00Z, took 1m35s\n",
+		"restarts   kubelet restarted during the run: pid 42, then 43\n",
 		"host logs  kubelet.log from /var/log/kubelet.log; no kern.log (open /dev/kmsg: permission denied)\n",
 		"FAILED [It] Pods should run\n    expected <nil>",
 	} {

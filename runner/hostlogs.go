@@ -29,6 +29,7 @@ type hostLogsPhase struct {
 // daemonLog is one host daemon whose log the run copies.
 type daemonLog struct {
 	name string
+	pid  int
 	mark host.LogMark
 }
 
@@ -56,7 +57,7 @@ func (p *hostLogsPhase) Run(ctx context.Context, rc *RunContext) error {
 			notCollected(rc, file, err)
 			continue
 		}
-		p.daemons = append(p.daemons, daemonLog{name: name, mark: rc.Host.MarkLog(src)})
+		p.daemons = append(p.daemons, daemonLog{name: name, pid: proc.PID, mark: rc.Host.MarkLog(src)})
 		rc.Logger.Info("host log: collected at the end of the run", "log", file, "from", src.String())
 	}
 	if seq, err := rc.Host.KernelLogMark(); err != nil {
@@ -76,7 +77,19 @@ func (p *hostLogsPhase) Stop(ctx context.Context, rc *RunContext) error {
 		}
 		rc.About.HostLogs = append(rc.About.HostLogs, file+" from "+from)
 	}
+	// A daemon that restarted during the run is a finding of its own, and its
+	// journal is read for its new process too.
+	procs, procsErr := rc.Host.Processes()
 	for _, d := range p.daemons {
+		if procsErr == nil {
+			switch now, ok := host.FindProcess(procs, d.name); {
+			case !ok:
+				restarted(rc, fmt.Sprintf("%s (pid %d) is gone at the end of the run", d.name, d.pid))
+			case now.PID != d.pid:
+				restarted(rc, fmt.Sprintf("%s restarted during the run: pid %d, then %d", d.name, d.pid, now.PID))
+				d.mark.LaterPIDs = append(d.mark.LaterPIDs, now.PID)
+			}
+		}
 		collect(results.DaemonLogFile(d.name), d.mark.Source.String(), func(w io.Writer) error {
 			return rc.Host.CopyLogSince(ctx, d.mark, w, maxHostLogBytes)
 		})
@@ -85,6 +98,13 @@ func (p *hostLogsPhase) Stop(ctx context.Context, rc *RunContext) error {
 		collect(results.KernelLogFile, "/dev/kmsg", func(w io.Writer) error { return rc.Host.CopyKernelLogSince(*p.kernel, w) })
 	}
 	return nil
+}
+
+// restarted reports a daemon that did not run through the run as one
+// process, in the run's output and its summary.
+func restarted(rc *RunContext, what string) {
+	rc.Logger.Warn("host daemon: " + what)
+	rc.About.Restarts = append(rc.About.Restarts, what)
 }
 
 // notCollected reports a host log the run does not collect, and why, in

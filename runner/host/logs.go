@@ -106,6 +106,9 @@ type LogMark struct {
 	Offset int64
 	// Time is the moment of the mark.
 	Time time.Time
+	// LaterPIDs are the processes the daemon ran as after a restart: the
+	// journal's entries of those are copied too.
+	LaterPIDs []int
 }
 
 // MarkLog marks the log of src as it stands now.
@@ -143,7 +146,10 @@ func (h *Host) CopyLogSince(ctx context.Context, m LogMark, w io.Writer, max int
 	if m.Source.Unit != "" {
 		args = append(args, "--unit="+m.Source.Unit)
 	} else {
-		args = append(args, "_PID="+strconv.Itoa(m.Source.PID))
+		// journalctl ORs the matches of one field.
+		for _, pid := range append([]int{m.Source.PID}, m.LaterPIDs...) {
+			args = append(args, "_PID="+strconv.Itoa(pid))
+		}
 	}
 	out, err := h.Cmder.Command(ctx, journalctl, args...).Output()
 	if err != nil {

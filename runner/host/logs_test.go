@@ -186,6 +186,13 @@ func TestCopyLogSinceAsksTheJournal(t *testing.T) {
 	if rec.argv[len(rec.argv)-1] != "_PID=42" {
 		t.Errorf("a process in no unit: ran %q, want it matched by _PID=42", rec.argv)
 	}
+	mark.LaterPIDs = []int{77}
+	if err := h.CopyLogSince(context.Background(), mark, &out, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.argv[len(rec.argv)-2:]; !slices.Equal(got, []string{"_PID=42", "_PID=77"}) {
+		t.Errorf("a process restarted as pid 77: ran %q, want both pids matched", rec.argv)
+	}
 }
 
 // TestKernelLogSinceMark writes messages to the kernel's log around a mark
