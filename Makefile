@@ -30,7 +30,7 @@ run: ## bring up the local node if needed, build, and certify it; results in _ou
 e2e: ## run a focused selection of official and own specs against the local node through the runner, test images removed first
 	build/e2e.sh
 
-e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then back
+e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then v1.35.4, then back
 	build/e2e-kubelet-skew.sh
 
 image: ## build the node-test image for ARCH with Docker (a daemon must run: make node-up WITH_DOCKER=1)

@@ -4,8 +4,10 @@
 # every spec passes, but those of what that kubelet is too old to have,
 # which skip and say so. Then the same kubelet with the feature gate of one
 # such behaviour turned on: the conformance binary reads the kubelet's gates,
-# and those specs run and pass. The node goes back to the pinned release's
-# kubelet afterwards, whatever the outcome.
+# and those specs run and pass. Then a release in between (MIDDLE_KUBELET_VERSION,
+# v1.35.4 by default): every spec runs and passes, none skipped as too new.
+# The node goes back to the pinned release's kubelet afterwards, whatever the
+# outcome.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -26,3 +28,10 @@ KUBELET_VERSION=$OLDEST "$ROOT/build/node-up.sh"
 echo "==> e2e-kubelet-skew: the kubelet $OLDEST with feature gate HostnameOverride on"
 KUBELET_VERSION=$OLDEST KUBELET_FEATURE_GATES=HostnameOverride=true "$ROOT/build/node-up.sh" >/dev/null
 FOCUS='\[sig-node\] Override hostname of Pod' MIN_SPECS=7 ALLOW_TOO_NEW=0 "$ROOT/build/e2e.sh"
+
+# The first release with HostnameOverride on by default, and ContainerRestartRules
+# beta: the specs a v1.34 kubelet skips run here, and nothing is too new for it.
+MIDDLE=${MIDDLE_KUBELET_VERSION:-v1.35.4}
+echo "==> e2e-kubelet-skew: the node runs the kubelet $MIDDLE"
+KUBELET_VERSION=$MIDDLE "$ROOT/build/node-up.sh" >/dev/null
+ALLOW_TOO_NEW=0 "$ROOT/build/e2e.sh"
