@@ -29,10 +29,7 @@ type imagesPhase struct {
 func (*imagesPhase) Name() string { return "images" }
 
 func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
-	need, err := neededImages(ctx, rc)
-	if err != nil {
-		return err
-	}
+	need := neededImages(rc)
 	l, closeFn, err := NewLoader(rc.Host, "")
 	if err != nil {
 		return err
@@ -71,19 +68,13 @@ func (p *imagesPhase) Stop(ctx context.Context, rc *RunContext) error {
 	return nil
 }
 
-// neededImages returns the carried images the selected specs need: those
-// the packages declaring them refer to (images.ForSpecPackages). It warns of
-// those they refer to that node-test does not carry.
-func neededImages(ctx context.Context, rc *RunContext) ([]images.Image, error) {
-	specs := rc.Specs
-	if specs == nil {
-		var err error
-		if specs, err = ListSpecs(ctx, rc.Config); err != nil {
-			return nil, fmt.Errorf("list the selected specs to find the images they need: %w", err)
-		}
-	}
+// neededImages returns the carried images the selected specs (listed by the
+// preflight) need: those the packages declaring them refer to
+// (images.ForSpecPackages). It warns of those they refer to that node-test
+// does not carry.
+func neededImages(rc *RunContext) []images.Image {
 	var pkgs []string
-	for _, s := range specs {
+	for _, s := range rc.Specs {
 		if !slices.Contains(pkgs, s.Package) {
 			pkgs = append(pkgs, s.Package)
 		}
@@ -93,12 +84,12 @@ func neededImages(ctx context.Context, rc *RunContext) ([]images.Image, error) {
 	for _, img := range need {
 		names = append(names, img.Name)
 	}
-	rc.Logger.Info("images the selected specs need", "specs", len(specs), "packages", len(pkgs), "images", strings.Join(names, ","))
+	rc.Logger.Info("images the selected specs need", "specs", len(rc.Specs), "packages", len(pkgs), "images", strings.Join(names, ","))
 	for _, u := range missing {
 		rc.Logger.Warn("the packages of the selected specs refer to an image node-test does not carry: a spec using it fails at its pull",
 			"image", u.Ref, "why", u.Why)
 	}
-	return need, nil
+	return need
 }
 
 // LogLoaded reports what a load did: per image and in total, time and bytes.
