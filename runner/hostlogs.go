@@ -29,7 +29,6 @@ type hostLogsPhase struct {
 // daemonLog is one host daemon whose log the run copies.
 type daemonLog struct {
 	name string
-	pid  int
 	mark host.LogMark
 }
 
@@ -57,7 +56,7 @@ func (p *hostLogsPhase) Run(ctx context.Context, rc *RunContext) error {
 			notCollected(rc, file, err)
 			continue
 		}
-		p.daemons = append(p.daemons, daemonLog{name: name, pid: proc.PID, mark: rc.Host.MarkLog(src)})
+		p.daemons = append(p.daemons, daemonLog{name: name, mark: rc.Host.MarkLog(src)})
 		rc.Logger.Info("host log: collected at the end of the run", "log", file, "from", src.String())
 	}
 	if seq, err := rc.Host.KernelLogMark(); err != nil {
@@ -82,11 +81,12 @@ func (p *hostLogsPhase) Stop(ctx context.Context, rc *RunContext) error {
 	procs, procsErr := rc.Host.Processes()
 	for _, d := range p.daemons {
 		if procsErr == nil {
+			was := d.mark.Source.PID
 			switch now, ok := host.FindProcess(procs, d.name); {
 			case !ok:
-				restarted(rc, fmt.Sprintf("%s (pid %d) is gone at the end of the run", d.name, d.pid))
-			case now.PID != d.pid:
-				restarted(rc, fmt.Sprintf("%s restarted during the run: pid %d, then %d", d.name, d.pid, now.PID))
+				restarted(rc, fmt.Sprintf("%s (pid %d) is gone at the end of the run", d.name, was))
+			case now.PID != was:
+				restarted(rc, fmt.Sprintf("%s restarted during the run: pid %d, then %d", d.name, was, now.PID))
 				d.mark.LaterPIDs = append(d.mark.LaterPIDs, now.PID)
 			}
 		}

@@ -23,7 +23,8 @@ type LogSource struct {
 	// unit, or "" when it runs in none (matched by PID).
 	File string
 	Unit string
-	PID  int
+	// PID is the process's.
+	PID int
 }
 
 func (s LogSource) String() string {
@@ -54,7 +55,7 @@ func (h *Host) ProcessLogSource(p Process) (LogSource, error) {
 		}
 		if path.IsAbs(target) {
 			if fi, err := h.Stat(target); err == nil && fi.Mode().IsRegular() {
-				return LogSource{File: target}, nil
+				return LogSource{File: target, PID: p.PID}, nil
 			}
 		}
 		outputs = append(outputs, target)
