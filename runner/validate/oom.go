@@ -9,14 +9,12 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/node-test/node-test/runner/host"
 )
 
 const oomCheckName = "OOM score adjustment"
-
-// capSysResource is CAP_SYS_RESOURCE's bit in a capability set: a process
-// needs it to lower an oom_score_adj.
-const capSysResource = 24
 
 // guaranteedOOMScoreAdj is what the kubelet asks for a Guaranteed pod's
 // containers, so that the OOM killer takes them last.
@@ -65,7 +63,7 @@ func checkOOMScoreAdj(n *node, kind string) Check {
 			restrict = file
 		}
 	}
-	if caps&(1<<capSysResource) == 0 {
+	if caps&(1<<unix.CAP_SYS_RESOURCE) == 0 {
 		c.Verdict = Warn
 		c.Message = fmt.Sprintf("%s runs without CAP_SYS_RESOURCE: it cannot lower a container's oom_score_adj, so a Guaranteed pod's containers get 0 or more, not %d, and the OOM killer does not spare them", daemon, guaranteedOOMScoreAdj)
 		if restrict != "" {

@@ -3,6 +3,8 @@ package validate
 import (
 	"os"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -97,5 +99,5 @@ func ownCapSysResource(t *testing.T) bool {
 	if !ok {
 		t.Fatalf("no CapEff in /proc/self/status")
 	}
-	return caps&(1<<capSysResource) != 0
+	return caps&(1<<unix.CAP_SYS_RESOURCE) != 0
 }
