@@ -30,10 +30,36 @@ import (
 //     Debian's rescue shell runs its own applets before anything in PATH,
 //     which would shadow the images' own tools (agnhost's nc, which the
 //     networking specs run through sh -c, is not busybox's).
+//   - the applets upstream's image has and Debian's static flavour leaves
+//     out that specs run or may run: nmeter (upstream's node suite takes
+//     the milliseconds of its containers' timestamps from it), nohup,
+//     printenv, nice, pgrep, pkill, flock, mountpoint, ipcs, ipcrm,
+//     killall5, pstree, pwdx, lsof, chrt, cksum, comm, split, sum, fsync.
+//     None of them asks oldconfig for options of its own.
 var busyboxChanges = map[string]bool{
 	"CONFIG_FEATURE_DI_ENV_HACK":    true,
 	"CONFIG_FEATURE_PREFER_APPLETS": false,
 	"CONFIG_FEATURE_SH_STANDALONE":  false,
+	"CONFIG_NMETER":                 true,
+	"CONFIG_NOHUP":                  true,
+	"CONFIG_PRINTENV":               true,
+	"CONFIG_NICE":                   true,
+	"CONFIG_PGREP":                  true,
+	"CONFIG_PKILL":                  true,
+	"CONFIG_FLOCK":                  true,
+	"CONFIG_MOUNTPOINT":             true,
+	"CONFIG_IPCS":                   true,
+	"CONFIG_IPCRM":                  true,
+	"CONFIG_KILLALL5":               true,
+	"CONFIG_PSTREE":                 true,
+	"CONFIG_PWDX":                   true,
+	"CONFIG_LSOF":                   true,
+	"CONFIG_CHRT":                   true,
+	"CONFIG_CKSUM":                  true,
+	"CONFIG_COMM":                   true,
+	"CONFIG_SPLIT":                  true,
+	"CONFIG_SUM":                    true,
+	"CONFIG_FSYNC":                  true,
 }
 
 // busyboxCFLAGS and busyboxLDFLAGS are the flags dpkg-buildflags gives

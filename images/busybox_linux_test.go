@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestBusyboxShellIsAsh builds the busybox image for every arch and runs its
@@ -66,6 +67,39 @@ func TestBusyboxShellIsAsh(t *testing.T) {
 			out, err := cmd.CombinedOutput()
 			if err != nil || strings.TrimSpace(string(out)) != "nc from PATH" {
 				t.Errorf("/bin/sh -c nc with PATH=%s printed %q, %v: want the nc in PATH, not the applet", dir, out, err)
+			}
+		})
+
+		t.Run("has the applets upstream's image has", func(t *testing.T) {
+			for name := range busyboxChanges {
+				applet, ok := strings.CutPrefix(name, "CONFIG_")
+				if !ok || strings.HasPrefix(applet, "FEATURE_") {
+					continue
+				}
+				applet = strings.ToLower(applet)
+				if f := files["bin/"+applet]; f == nil {
+					t.Errorf("the image has no /bin/%s", applet)
+				}
+			}
+			// Upstream's node suite stamps its containers' log lines with
+			// date and nmeter's milliseconds, and parses them back. The
+			// shell runs the applets as commands of their own: natively only.
+			if arch.Name != HostArch().Name {
+				return
+			}
+			cmd := sh("-c", "date -u +%FT$(nmeter -d0 '%3t' | head -n1)Z")
+			cmd.Env = []string{"PATH=" + filepath.Dir(busybox)}
+			for _, a := range []string{"date", "nmeter", "head"} {
+				if err := os.Symlink("busybox", filepath.Join(filepath.Dir(busybox), a)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+			}
+			if _, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(out))); err != nil || !strings.Contains(string(out), ".") {
+				t.Errorf("date with nmeter's milliseconds printed %q: %v; want an RFC 3339 time with milliseconds", out, err)
 			}
 		})
 
