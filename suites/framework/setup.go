@@ -84,7 +84,8 @@ func FetchNodeFacts(ctx context.Context) ([]byte, error) {
 // node, in every parallel process, the way upstream's node suite does: extra
 // environment, the image allow-list, the kubelet root directory; and, from
 // the facts FetchNodeFacts returned, the node's name and what the specs
-// need to know of its kubelet: its version and feature gates.
+// need to know of its kubelet: its version and feature gates, which the
+// framework's feature gate checks then follow.
 func SetupNode(facts []byte) error {
 	tc := &e2eframework.TestContext
 	for k, v := range tc.ExtraEnvs {
@@ -111,7 +112,7 @@ func SetupNode(facts []byte) error {
 	}
 	tc.NodeName = f.Name
 	nodeKubelet = Kubelet{Version: v, Gates: f.Gates}
-	return nil
+	return initFeatureGates(f.Gates)
 }
 
 // NewClient returns a client of the API server the specs run against.
