@@ -22,16 +22,24 @@ die() {
 	exit 1
 }
 
-# step NAME FUNC...: runs a step with its output in $NODE_LOGS/NAME.log; on
-# failure, says which step failed and where its log is.
+# step NAME FUNC...: runs a step with its output in $NODE_LOGS/steps/NAME.log
+# (apart from the daemons' own logs in $NODE_LOGS); on failure, says which
+# step failed, why (the end of its log) and where its log is. The step runs
+# in a subshell of its own, in the background: a die in it ends the step, not
+# the script, and set -e holds in it (bash ignores it in a function run as
+# the condition of an if).
 step() {
-	local name=$1 log=$NODE_LOGS/$1.log start=$SECONDS
+	local name=$1 log=$NODE_LOGS/steps/$1.log start=$SECONDS rc=0 pid
 	shift
+	mkdir -p "$NODE_LOGS/steps"
 	printf '==> %-18s' "$name"
-	if "$@" >"$log" 2>&1; then
+	(set -e; "$@") >"$log" 2>&1 </dev/null &
+	pid=$!
+	wait "$pid" || rc=$?
+	if ((rc == 0)); then
 		printf 'ok (%ss)\n' $((SECONDS - start))
 	else
-		printf 'FAILED\n'
+		printf 'FAILED (exit code %s)\n' "$rc"
 		tail -n 20 "$log" | sed 's/^/    /' >&2
 		die "step '$name' failed; its log is $log"
 	fi

@@ -12,7 +12,9 @@
 # node that joined a cluster has; the default, anonymous, lets anyone in.
 # KUBELET_LOG=journal runs the kubelet with its output in the journal, as a
 # systemd service's is (systemd-journald is started for it), instead of in
-# _output/node/logs/kubelet.log.
+# _output/node/logs/kubelet.log. RUNTIME_HANDLER=misconfigured makes the
+# runtime's default handler the misconfigured one (build/misconfigured-runc):
+# a node broken on purpose, for every pod, sandboxes included.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -27,6 +29,7 @@ KUBELET_VERSION=${KUBELET_VERSION:-$KUBE_VERSION}
 KUBELET_FEATURE_GATES=${KUBELET_FEATURE_GATES:-}
 KUBELET_AUTH=${KUBELET_AUTH:-anonymous}
 KUBELET_LOG=${KUBELET_LOG:-file}
+RUNTIME_HANDLER=${RUNTIME_HANDLER:-runc}
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
 KUBELET_CERT_DIR=/var/lib/kubelet/pki
@@ -41,6 +44,8 @@ DEAD_REGISTRY=http://127.0.0.1:9
 	die "KUBELET_AUTH: $KUBELET_AUTH is not anonymous or x509"
 [[ $KUBELET_LOG == file || $KUBELET_LOG == journal ]] ||
 	die "KUBELET_LOG: $KUBELET_LOG is not file or journal"
+[[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured ]] ||
+	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc or misconfigured"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
@@ -80,10 +85,16 @@ state = "/run/containerd"
   restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
-    default_runtime_name = "runc"
+    default_runtime_name = "$RUNTIME_HANDLER"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+    # The handler upstream's node suite expects the node to have (its
+    # PodOverhead spec runs a pod with a RuntimeClass of it): plain runc.
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.test-handler.options]
         SystemdCgroup = false
     # A handler that ignores what pods ask (build/misconfigured-runc): the
     # tests prove with it that node-test's own specs fail on a broken node.
@@ -381,7 +392,7 @@ fi
 
 cat <<EOF
 node-up: the local node is up.
-  containerd  $CONTAINERD_SOCK (log $NODE_LOGS/containerd.log)
+  containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)
   kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
