@@ -18,6 +18,7 @@ import (
 	_ "k8s.io/kubernetes/test/e2e/framework/debug/init"
 	_ "k8s.io/kubernetes/test/e2e/framework/node/init"
 
+	"github.com/node-test/node-test/conformance/e2enode"
 	"github.com/node-test/node-test/results"
 	_ "github.com/node-test/node-test/suites/container"
 	"github.com/node-test/node-test/suites/framework"
@@ -54,7 +55,7 @@ func TestConformance(t *testing.T) {
 	}
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := e2eframework.CreateGinkgoConfig()
-	RunSpecs(t, "Node Conformance", suiteConfig, reporterConfig)
+	RunSpecs(t, results.SpecSuite, suiteConfig, reporterConfig)
 }
 
 // The first process creates what the specs share and learns the node's
@@ -64,8 +65,9 @@ var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 	facts, err := framework.FetchNodeFacts(ctx)
 	Expect(err).NotTo(HaveOccurred(), "learn the node's facts")
 	return facts
-}, func(facts []byte) {
+}, func(ctx context.Context, facts []byte) {
 	Expect(framework.SetupNode(facts)).To(Succeed(), "set up the test context for the node")
+	Expect(e2enode.Setup(ctx)).To(Succeed(), "set up upstream's node suite")
 	e2eframework.Logf("node under test: %s", e2eframework.TestContext.NodeName)
 })
 

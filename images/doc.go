@@ -11,4 +11,4 @@
 // for the images a selection needs.
 package images
 
-//go:generate go run ./internal/genusedby -o usedby.go
+//go:generate sh -c "go run ./internal/genusedby -overlay $(../build/build.sh e2enode-overlay) -o usedby.go"

@@ -161,8 +161,8 @@ func NotCarried() []Uncarried {
 		u(imageutils.Kitten, "the ImageVolume spec pulls it on purpose (pull policy Always): it needs a registry"),
 		u(imageutils.AgnhostPrivate, "the credential provider spec pulls it on purpose from a private registry"),
 		u(imageutils.InvalidRegistryImage, "an unreachable registry on purpose: the spec expects its pull to fail"),
-		u(imageutils.IpcUtils, "no linked spec uses it (upstream's e2e_node IPC specs do)"),
+		u(imageutils.IpcUtils, "only the host IPC namespace specs of upstream's node suite run it, outside the default selection (not [NodeConformance])"),
 		u(imageutils.VolumeNFSServer, "the linked specs reach it only through the framework's NFS volume helpers, which no node spec calls (upstream's NFS volume specs do)"),
-		u(imageutils.Perl, "no linked spec uses it (upstream's e2e_node specs do)"),
+		u(imageutils.Perl, "only the local storage quota spec of upstream's node suite runs it, outside the default selection ([Serial])"),
 	}
 }

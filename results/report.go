@@ -60,10 +60,12 @@ func (c Counts) String() string {
 	return fmt.Sprintf("%d passed, %d failed, %d skipped of %d", c.Passed, c.Failed, c.Skipped, c.Total)
 }
 
-// Suite names of the testcases the runner itself adds to the report.
+// Suite names of the testcases the runner itself adds to the report, and of
+// the specs' suite, as the conformance binary names it.
 const (
 	SetupSuite      = "node-test setup"
 	ValidationSuite = "node-test system verification"
+	SpecSuite       = "Node Conformance"
 )
 
 // Report is a run's JUnit report, read back into one model.

@@ -3,7 +3,12 @@
 // framework packages it imports refer to, found in their sources by the
 // pinned framework's image identifiers (imageutils.Agnhost, …).
 //
-// Lists of images that are not uses (the framework's pre-pull list, the
+// Upstream's node suite (test/e2e_node) is linked through a go -overlay
+// (conformance/e2enode): -overlay names that file, written by
+// build/build.sh e2enode-overlay, and the files it lays are read where it
+// says they are.
+//
+// Lists of images that are not uses (the framework's pre-pull lists, the
 // suite's NodeImages) are left out. Run by `go generate ./images` from the
 // module root; build/verify.sh fails when the file is stale.
 package main
@@ -34,11 +39,15 @@ const (
 )
 
 // scanned are the import path prefixes of the test code whose image uses
-// count: upstream's e2e code and node-test's spec packages.
-var scanned = []string{"k8s.io/kubernetes/test/", "github.com/node-test/node-test/suites/"}
+// count: upstream's e2e code, its node suite as linked, and node-test's spec
+// packages.
+var scanned = []string{"k8s.io/kubernetes/test/", "github.com/node-test/node-test/conformance/e2enode", "github.com/node-test/node-test/suites/"}
 
 // notUses are the declarations that list images without using them.
-var notUses = map[string]bool{"PrePulledImages": true, "NodeImages": true}
+var notUses = map[string]bool{"PrePulledImages": true, "NodeImages": true, "NodePrePullImageList": true}
+
+// overlay maps the files a go -overlay lays to the files it reads.
+var overlay = map[string]string{}
 
 type pkg struct {
 	ImportPath string
@@ -49,8 +58,15 @@ type pkg struct {
 
 func main() {
 	out := flag.String("o", "usedby.go", "the file to write")
+	overlayFile := flag.String("overlay", "", "the go -overlay file that lays upstream's node suite into conformance/e2enode (build/build.sh e2enode-overlay)")
 	flag.Parse()
-	pkgs, err := list()
+	if *overlayFile == "" {
+		log.Fatal("give -overlay: the conformance binary links upstream's node suite through it (build/build.sh e2enode-overlay writes it)")
+	}
+	if err := readOverlay(*overlayFile); err != nil {
+		log.Fatal(err)
+	}
+	pkgs, err := list(*overlayFile)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -129,8 +145,8 @@ func isFramework(path string) bool {
 
 // list returns the scanned packages conformance.test links, sorted by
 // import path, each once (a package's test variant stands for it).
-func list() ([]pkg, error) {
-	cmd := exec.Command("go", "list", "-deps", "-test", "-json=ImportPath,Dir,GoFiles,Deps", linker)
+func list(overlayFile string) ([]pkg, error) {
+	cmd := exec.Command("go", "list", "-deps", "-test", "-tags=e2enode", "-overlay="+overlayFile, "-json=ImportPath,Dir,GoFiles,Deps", linker)
 	cmd.Stderr = os.Stderr
 	raw, err := cmd.Output()
 	if err != nil {
@@ -167,7 +183,11 @@ func list() ([]pkg, error) {
 func scan(p pkg, imageIDs map[string]bool) (ids []string, declaresSpecs bool, err error) {
 	fset := token.NewFileSet()
 	for _, name := range p.GoFiles {
-		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+		file := filepath.Join(p.Dir, name)
+		if laid, ok := overlay[file]; ok {
+			file = laid
+		}
+		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return nil, false, err
 		}
@@ -239,6 +259,23 @@ func declares(decl ast.Decl, names map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// readOverlay reads a go -overlay file into overlay.
+func readOverlay(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var o struct{ Replace map[string]string }
+	if err := json.Unmarshal(b, &o); err != nil {
+		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	if len(o.Replace) == 0 {
+		return fmt.Errorf("%s lays no file", file)
+	}
+	overlay = o.Replace
+	return nil
 }
 
 // imageIDs reads the names of the ImageID constants of imagePkg from its
