@@ -24,25 +24,74 @@ type Spec struct {
 	Text string
 	// Package is the import path of the package declaring it.
 	Package string
+	// Source is where the spec comes from: SourceCommon, SourceE2ENode or
+	// SourceNodeTest.
+	Source string
 }
 
-// AreaCount is how many selected specs an area has.
+// The sources of the linked specs.
+const (
+	// SourceCommon is upstream's importable specs, test/e2e/common.
+	SourceCommon = "common"
+	// SourceE2ENode is upstream's node suite, test/e2e_node, linked as
+	// conformance/e2enode.
+	SourceE2ENode = "e2e_node"
+	// SourceNodeTest is node-test's own specs, suites/.
+	SourceNodeTest = "node-test"
+)
+
+// SourceOf returns the source of the specs of a package.
+func SourceOf(pkg string) string {
+	switch {
+	case strings.HasPrefix(pkg, "github.com/node-test/node-test/suites/"):
+		return SourceNodeTest
+	case pkg == "github.com/node-test/node-test/conformance/e2enode", strings.HasPrefix(pkg, "k8s.io/kubernetes/test/e2e_node"):
+		return SourceE2ENode
+	case strings.HasPrefix(pkg, "k8s.io/kubernetes/test/e2e/common"):
+		return SourceCommon
+	}
+	return pkg
+}
+
+// AreaCount is how many selected specs an area of a source has.
 type AreaCount struct {
-	Area  string
-	Count int
+	Source string
+	Area   string
+	Count  int
 }
 
-// CountByArea counts specs per area, by area name.
+// CountByArea counts specs per source and area, sorted by source, then
+// area.
 func CountByArea(specs []Spec) []AreaCount {
-	counts := map[string]int{}
+	type key struct{ source, area string }
+	counts := map[key]int{}
 	for _, s := range specs {
-		counts[s.Area]++
+		counts[key{s.Source, s.Area}]++
 	}
 	var out []AreaCount
-	for area, n := range counts {
-		out = append(out, AreaCount{Area: area, Count: n})
+	for k, n := range counts {
+		out = append(out, AreaCount{Source: k.source, Area: k.area, Count: n})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Area < out[j].Area })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Area < out[j].Area
+	})
+	return out
+}
+
+// CountBySource counts specs per source, sorted by source.
+func CountBySource(specs []Spec) []AreaCount {
+	counts := map[string]int{}
+	for _, s := range specs {
+		counts[s.Source]++
+	}
+	var out []AreaCount
+	for src, n := range counts {
+		out = append(out, AreaCount{Source: src, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
 	return out
 }
 
@@ -89,6 +138,13 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 				if len(s.ContainerHierarchyTexts) > 0 {
 					spec.Area = s.ContainerHierarchyTexts[0]
 				}
+				// Where its top-level container is declared says where it
+				// comes from: a spec's It may be in a helper of another package.
+				top := spec.Package
+				if len(s.ContainerHierarchyLocations) > 0 {
+					top = importPath(s.ContainerHierarchyLocations[0].FileName)
+				}
+				spec.Source = SourceOf(top)
 				specs = append(specs, spec)
 			}
 		}

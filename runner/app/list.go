@@ -15,7 +15,7 @@ func newListCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	cfg := runner.NewDefaultConfig()
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "Print the specs a selection would run (a Ginkgo dry run), their count per area and in all",
+		Short: "Print the specs a selection would run (a Ginkgo dry run), each with its source, their count per source and area and in all",
 		Long:  "Print the specs FOCUS/SKIP (or --focus/--skip) select, without running them.\n\n" + runHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -30,11 +30,15 @@ func newListCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 				return err
 			}
 			for _, s := range specs {
-				fmt.Fprintln(streams.Out, s.Text)
+				fmt.Fprintf(streams.Out, "%-9s  %s\n", s.Source, s.Text)
 			}
-			fmt.Fprintln(streams.Out, "\nspecs per area:")
+			fmt.Fprintln(streams.Out, "\nspecs per source and area:")
 			for _, a := range runner.CountByArea(specs) {
-				fmt.Fprintf(streams.Out, "%5d  %s\n", a.Count, a.Area)
+				fmt.Fprintf(streams.Out, "%5d  %-9s  %s\n", a.Count, a.Source, a.Area)
+			}
+			fmt.Fprintln(streams.Out, "\nspecs per source:")
+			for _, a := range runner.CountBySource(specs) {
+				fmt.Fprintf(streams.Out, "%5d  %s\n", a.Count, a.Source)
 			}
 			fmt.Fprintf(streams.Out, "%d specs\n", len(specs))
 			return nil
