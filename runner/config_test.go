@@ -96,8 +96,9 @@ func TestGinkgoArgsPassTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.BinDir, c.ReportDir = "/bin", "/var/result"
-	got := strings.Join(GinkgoArgs(c, "http://127.0.0.1:8080", "node1"), " ")
-	for _, want := range []string{"--nodes=2 ", "--flake-attempts=3 ", "--focus=MirrorPod ", "/bin/conformance.test -- --host=http://127.0.0.1:8080 --report-dir=/var/result --node-name=node1 --extra-envs=A=1 --kubelet-root-dir=/data/kubelet --delete-namespace=false"} {
+	got := strings.Join(GinkgoArgs(c, Target{APIURL: "http://127.0.0.1:8080", NodeName: "node1", RuntimeEndpoint: "unix:///rootfs/run/crio/crio.sock"}), " ")
+	for _, want := range []string{"--nodes=2 ", "--flake-attempts=3 ", "--focus=MirrorPod ",
+		"/bin/conformance.test -- --host=http://127.0.0.1:8080 --report-dir=/var/result --node-name=node1 --container-runtime-endpoint=unix:///rootfs/run/crio/crio.sock --extra-envs=A=1 --kubelet-root-dir=/data/kubelet --delete-namespace=false"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("ginkgo args %q lack %q", got, want)
 		}

@@ -159,3 +159,22 @@ func DeleteTestNamespaces(ctx context.Context, c kubernetes.Interface, logger *s
 		return err == nil && len(left.Items) == 0, nil
 	})
 }
+
+// DeleteRuntimeClasses deletes every RuntimeClass of the local control
+// plane, whose store holds only what runs created: node-test's own for
+// --runtime-handler, and those specs create and leave, such as upstream's
+// PodOverhead spec's test-handler, which the next run would fail to create
+// again.
+func DeleteRuntimeClasses(ctx context.Context, c kubernetes.Interface, logger *slog.Logger) error {
+	rcs, err := c.NodeV1().RuntimeClasses().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("list RuntimeClasses: %w", err)
+	}
+	for _, rc := range rcs.Items {
+		if err := c.NodeV1().RuntimeClasses().Delete(ctx, rc.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete RuntimeClass %s: %w", rc.Name, err)
+		}
+		logger.Info("deleted a RuntimeClass left in the control plane", "name", rc.Name)
+	}
+	return nil
+}

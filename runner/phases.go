@@ -53,6 +53,7 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	rc.Runtime = r
 	rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
 	if rc.Config.StaticPodDir == "" {
 		// The specs write static pods at the host's path: the documented run
@@ -139,7 +140,18 @@ func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	rc.Client = c
 	rc.Logger.Info("control plane ready", "url", rc.APIURL, "secure", cp.SecureURL(), "took", cp.ReadyDuration().Round(time.Millisecond))
-	return nil
+	// A run that was killed left what its teardown would have deleted.
+	return deleteLeftovers(ctx, rc)
+}
+
+// deleteLeftovers deletes what specs create in the control plane's store
+// and a run removes once its specs end: their namespaces and the
+// RuntimeClasses.
+func deleteLeftovers(ctx context.Context, rc *RunContext) error {
+	if err := DeleteTestNamespaces(ctx, rc.Client, rc.Logger); err != nil {
+		return err
+	}
+	return DeleteRuntimeClasses(ctx, rc.Client, rc.Logger)
 }
 
 func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
@@ -147,8 +159,8 @@ func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
 		return nil
 	}
 	if rc.Client != nil {
-		if err := DeleteTestNamespaces(ctx, rc.Client, rc.Logger); err != nil {
-			rc.Logger.Warn("cleanup of test namespaces", "error", err.Error())
+		if err := deleteLeftovers(ctx, rc); err != nil {
+			rc.Logger.Warn("cleanup of what the specs created", "error", err.Error())
 		}
 	}
 	return p.cp.Stop()

@@ -45,6 +45,8 @@ type RunContext struct {
 	Client kubernetes.Interface
 	// Specs are the selected specs, listed by the preflight.
 	Specs []Spec
+	// Runtime is the node's container runtime, found by the preflight.
+	Runtime host.Runtime
 	// NodeName is the node under test once it is known.
 	NodeName string
 	// About says what the run certifies, filled in as it learns it.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,17 +129,41 @@ func TestInterruptedSpecsLeaveAReportAndTeardownRuns(t *testing.T) {
 
 func TestCountByArea(t *testing.T) {
 	specs := []Spec{
-		{Area: "[sig-node] Pods", Text: "[sig-node] Pods should get a host IP"},
-		{Area: "[sig-node] MirrorPod", Text: "[sig-node] MirrorPod should create a mirror pod"},
-		{Area: "[sig-node] Pods", Text: "[sig-node] Pods should be updated"},
+		{Source: SourceCommon, Area: "[sig-node] Pods", Text: "[sig-node] Pods should get a host IP"},
+		{Source: SourceE2ENode, Area: "[sig-node] MirrorPod", Text: "[sig-node] MirrorPod when create a mirror pod should be updated"},
+		{Source: SourceNodeTest, Area: "[sig-node] MirrorPod", Text: "[sig-node] MirrorPod should create a mirror pod"},
+		{Source: SourceCommon, Area: "[sig-node] Pods", Text: "[sig-node] Pods should be updated"},
 	}
 	got := CountByArea(specs)
-	want := []AreaCount{{"[sig-node] MirrorPod", 1}, {"[sig-node] Pods", 2}}
+	want := []AreaCount{
+		{SourceCommon, "[sig-node] Pods", 2},
+		{SourceE2ENode, "[sig-node] MirrorPod", 1},
+		{SourceNodeTest, "[sig-node] MirrorPod", 1},
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("CountByArea = %v, want %v", got, want)
 	}
+	if got, want := CountBySource(specs), []AreaCount{{Source: SourceCommon, Count: 2}, {Source: SourceE2ENode, Count: 1}, {Source: SourceNodeTest, Count: 1}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("CountBySource = %v, want %v", got, want)
+	}
 	if got := CountByArea(nil); len(got) != 0 {
 		t.Errorf("CountByArea(nil) = %v", got)
+	}
+}
+
+func TestSourceOf(t *testing.T) {
+	for pkg, want := range map[string]string{
+		"k8s.io/kubernetes/test/e2e/common/node":              SourceCommon,
+		"k8s.io/kubernetes/test/e2e/common/storage":           SourceCommon,
+		"github.com/node-test/node-test/conformance/e2enode":  SourceE2ENode,
+		"k8s.io/kubernetes/test/e2e_node":                     SourceE2ENode,
+		"github.com/node-test/node-test/suites/node":          SourceNodeTest,
+		"github.com/node-test/node-test/suites/container":     SourceNodeTest,
+		"k8s.io/kubernetes/test/e2e/framework/node/something": "k8s.io/kubernetes/test/e2e/framework/node/something",
+	} {
+		if got := SourceOf(pkg); got != want {
+			t.Errorf("SourceOf(%q) = %q, want %q", pkg, got, want)
+		}
 	}
 }
 
@@ -151,5 +176,70 @@ func TestImportPathOfATrimmedSourceFile(t *testing.T) {
 		if got := importPath(file); got != want {
 			t.Errorf("importPath(%q) = %q, want %q", file, got, want)
 		}
+	}
+}
+
+// selection is a phase that selects specs, as the preflight does.
+type selection []Spec
+
+func (selection) Name() string { return "preflight" }
+func (s selection) Run(_ context.Context, rc *RunContext) error {
+	rc.Specs = s
+	return nil
+}
+
+// TestSpecsMissingFromTheReportFailTheRun runs a ginkgo that reports one
+// of three selected specs, then one that exits 0 and writes no report: a
+// selected spec the report lacks is a named failure, never a pass.
+func TestSpecsMissingFromTheReportFailTheRun(t *testing.T) {
+	sel := selection{{Text: "spec one"}, {Text: "spec two"}, {Text: "spec three"}}
+	for _, tc := range []struct {
+		name, ginkgo, headline string
+		missing                []string
+	}{
+		{
+			name: "one reported",
+			ginkgo: `#!/bin/sh
+for a in "$@"; do case "$a" in --report-dir=*) dir=${a#--report-dir=} ;; esac; done
+echo '<testsuites><testsuite name="Node Conformance"><testcase name="[It] spec one" status="passed"></testcase></testsuite></testsuites>' > "$dir/junit_01.xml"
+`,
+			headline: "FAIL: 1 passed, 2 failed, 0 skipped of 3 specs",
+			missing:  []string{"spec two", "spec three"},
+		},
+		{
+			name:     "no report, exit code 0",
+			ginkgo:   "#!/bin/sh\nexit 0\n",
+			headline: "FAIL: 0 passed, 3 failed, 0 skipped of 3 specs",
+			missing:  []string{"spec one", "spec two", "spec three"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			cfg.BinDir = t.TempDir()
+			if err := os.WriteFile(filepath.Join(cfg.BinDir, "ginkgo"), []byte(tc.ginkgo), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &out, []Phase{sel, &specsPhase{}})
+			if !errors.Is(err, ErrSpecsFailed) {
+				t.Errorf("Run = %v, want ErrSpecsFailed", err)
+			}
+			if !strings.HasPrefix(out.String(), tc.headline+";") {
+				t.Errorf("Run printed %q, want %q", out.String(), tc.headline)
+			}
+			r, err := results.Load(cfg.ReportDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range r.Cases() {
+				if c.Status == results.StatusFailed && strings.Contains(c.Message, "selected but not reported") {
+					got = append(got, strings.TrimPrefix(c.Name, "[It] "))
+				}
+			}
+			if !slices.Equal(got, tc.missing) {
+				t.Errorf("specs reported missing %v, want %v", got, tc.missing)
+			}
+		})
 	}
 }

@@ -15,15 +15,30 @@ import (
 	"github.com/node-test/node-test/results"
 )
 
+// kubeletRootDir is the kubelet's default root directory, which upstream's
+// node specs use by its path.
+const kubeletRootDir = "/var/lib/kubelet"
+
 // specsPhase runs the selected specs: ginkgo, in parallel, over
 // conformance.test, against the local control plane.
 type specsPhase struct{}
 
 func (*specsPhase) Name() string { return "specs" }
 
-// GinkgoArgs are the arguments of the ginkgo CLI for a run against the API
-// server at apiURL and the node called nodeName.
-func GinkgoArgs(cfg *Config, apiURL, nodeName string) []string {
+// Target is what the specs run against.
+type Target struct {
+	// APIURL is the API server's URL.
+	APIURL string
+	// NodeName is the node under test; empty for the only node.
+	NodeName string
+	// RuntimeEndpoint is the CRI endpoint of the node's runtime as the
+	// specs reach it (through the rootfs in a container); empty for the
+	// framework's default, containerd's.
+	RuntimeEndpoint string
+}
+
+// GinkgoArgs are the arguments of the ginkgo CLI for a run against t.
+func GinkgoArgs(cfg *Config, t Target) []string {
 	args := []string{
 		"--nodes=" + strconv.Itoa(cfg.Parallelism),
 		"--flake-attempts=" + strconv.Itoa(cfg.FlakeAttempts),
@@ -37,15 +52,18 @@ func GinkgoArgs(cfg *Config, apiURL, nodeName string) []string {
 		args = append(args, "--skip="+cfg.Skip)
 	}
 	args = append(args, filepath.Join(cfg.BinDir, "conformance.test"), "--")
-	return append(args, TestBinaryArgs(cfg, apiURL, nodeName)...)
+	return append(args, TestBinaryArgs(cfg, t)...)
 }
 
 // TestBinaryArgs are the conformance binary's own flags; TEST_ARGS come last
 // so they can override any of them.
-func TestBinaryArgs(cfg *Config, apiURL, nodeName string) []string {
-	args := []string{"--host=" + apiURL, "--report-dir=" + cfg.ReportDir}
-	if nodeName != "" {
-		args = append(args, "--node-name="+nodeName)
+func TestBinaryArgs(cfg *Config, t Target) []string {
+	args := []string{"--host=" + t.APIURL, "--report-dir=" + cfg.ReportDir}
+	if t.NodeName != "" {
+		args = append(args, "--node-name="+t.NodeName)
+	}
+	if t.RuntimeEndpoint != "" {
+		args = append(args, "--container-runtime-endpoint="+t.RuntimeEndpoint)
 	}
 	if cfg.ExtraEnvs != "" {
 		args = append(args, "--extra-envs="+cfg.ExtraEnvs)
@@ -65,7 +83,26 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	defer logFile.Close()
 
-	args := GinkgoArgs(cfg, rc.APIURL, rc.NodeName)
+	// Upstream's node specs reach the kubelet's directory (device plugins,
+	// pod volumes) by its host path.
+	target := Target{APIURL: rc.APIURL, NodeName: rc.NodeName}
+	if rc.Host != nil {
+		undo, err := rc.Host.Expose(kubeletRootDir)
+		if err != nil {
+			return err
+		}
+		if undo != nil {
+			defer func() {
+				if err := undo(); err != nil {
+					rc.Logger.Warn("the host's kubelet directory stays mounted in node-test's container", "error", err.Error())
+				}
+			}()
+		}
+		if rc.Runtime.Socket != "" {
+			target.RuntimeEndpoint = "unix://" + rc.Host.Path(rc.Runtime.Socket)
+		}
+	}
+	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
 	cmd.Stdout = io.MultiWriter(rc.Out, logFile)
 	cmd.Stderr = cmd.Stdout
@@ -100,15 +137,45 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	counts := report.Counts()
+	// Every selected spec ends in the report as passed, failed or skipped:
+	// one the report lacks did not pass, and is named.
+	missing := MissingSpecs(rc.Specs, report)
+	why := "the spec run ended without a result for it"
+	if ctx.Err() != nil {
+		why = "the run was interrupted before it ended"
+	}
+	for _, text := range missing {
+		rc.Report.Add(results.SpecSuite, results.Case{Name: "[It] " + text, Status: results.StatusFailed,
+			Message: fmt.Sprintf("selected but not reported: %s (the spec run's output is in %s)", why, logPath)})
+	}
+	if len(missing) > 0 {
+		rc.Logger.Error("selected specs missing from the report", "missing", len(missing), "selected", len(rc.Specs), "first", missing[0])
+	}
 	switch {
 	case ctx.Err() != nil:
 		return runErr
 	case counts.Total == 0 && runErr != nil:
 		return fmt.Errorf("the spec run failed and wrote no report: %w (its output is in %s)", runErr, logPath)
-	case counts.Failed > 0:
-		return fmt.Errorf("%d of %d specs failed: %w", counts.Failed, counts.Total, ErrSpecsFailed)
+	case counts.Failed > 0 || len(missing) > 0:
+		return fmt.Errorf("%d of %d specs failed, %d not reported: %w", counts.Failed, len(rc.Specs), len(missing), ErrSpecsFailed)
 	case runErr != nil:
 		return fmt.Errorf("ginkgo failed although no spec did: %w (its output is in %s)", runErr, logPath)
 	}
 	return nil
+}
+
+// MissingSpecs returns the texts of the selected specs that report holds no
+// testcase of, in the order of the selection.
+func MissingSpecs(selected []Spec, report *results.Report) []string {
+	reported := map[string]bool{}
+	for _, c := range report.Cases() {
+		reported[strings.TrimPrefix(c.Name, "[It] ")] = true
+	}
+	var missing []string
+	for _, s := range selected {
+		if !reported[s.Text] {
+			missing = append(missing, s.Text)
+		}
+	}
+	return missing
 }

@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -43,5 +45,62 @@ func TestIntegrationLocalNodeRuntimeReady(t *testing.T) {
 		if !slices.Contains(refs, want) {
 			t.Errorf("runtime lacks image %s; it has %v", want, refs)
 		}
+	}
+}
+
+// TestIntegrationExposeBindsTheHostsDirectory exposes a directory of a
+// rootfs at its own path, as a run in a container exposes the kubelet's
+// directory, and undoes it; a path that exists is never covered. It mounts:
+// it runs as root, as make test does.
+func TestIntegrationExposeBindsTheHostsDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: mounts, as root")
+	}
+	root := t.TempDir()
+	base, err := os.MkdirTemp("", "node-test-expose-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(base) // the path must not exist here
+	p := filepath.Join(base, "kubelet")
+	if err := os.MkdirAll(filepath.Join(root, p, "device-plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"etc", "usr", "proc"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo, err := h.Expose(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undo == nil {
+		t.Fatalf("Expose(%s) did nothing", p)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	// What is written through the exposed path lands in the rootfs.
+	if err := os.WriteFile(filepath.Join(p, "device-plugins", "kubelet.sock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, p, "device-plugins", "kubelet.sock")); err != nil {
+		t.Errorf("a file written in the exposed %s is not in the rootfs: %v", p, err)
+	}
+	// An existing path is left as it is.
+	if again, err := h.Expose(p); err != nil || again != nil {
+		t.Errorf("Expose of an existing path = %v, %v; want nothing done", again != nil, err)
+	}
+	if err := undo(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Errorf("%s is still there after undo: %v", p, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, p, "device-plugins", "kubelet.sock")); err != nil {
+		t.Errorf("undo removed the rootfs' file: %v", err)
 	}
 }
