@@ -16,14 +16,13 @@ import (
 // SIGKILL for SIGTERM) and a static pod directory the kubelet does not
 // watch.
 var misconfiguredSamples = map[string]string{
-	"PodSecurity should run a pod of the restricted level":                                        "the container can gain privileges",
-	"ContainerSecurityContext should give a container that drops ALL and adds NET_ADMIN":          "is not exactly the capabilities the pod adds",
-	"ContainerResources should set the container's memory limit":                                  "cgroup memory limit is not its 64Mi memory limit",
-	"ContainerView should mount a read-only root filesystem":                                      "writable, not read-only",
-	"PodLifecycle should stop the containers' processes on the host":                              "before its SIGTERM handler could run",
-	"SidecarContainers should stop the main containers before the restartable init":               "SIGTERM handler did not run",
-	"MirrorPod when a static pod's manifest is written in the static pod directory should create": "the directory the kubelet watches",
-	"KubeletEndpoints should serve on /configz":                                                   "staticPodPath is not the static pod directory",
+	"PodSecurity should run a pod of the restricted level":                               "the container can gain privileges",
+	"ContainerSecurityContext should give a container that drops ALL and adds NET_ADMIN": "is not exactly the capabilities the pod adds",
+	"ContainerResources should set the container's memory limit":                         "cgroup memory limit is not its 64Mi memory limit",
+	"ContainerView should mount a read-only root filesystem":                             "writable, not read-only",
+	"PodLifecycle should stop the containers' processes on the host":                     "before its SIGTERM handler could run",
+	"MirrorPod when a static pod's manifest is written in the static pod directory should recreate the mirror pod with a new UID, the static pod still running, when it is force-deleted": "the directory the kubelet watches",
+	"KubeletEndpoints should serve on /configz": "staticPodPath is not the static pod directory",
 }
 
 // TestIntegrationOwnSpecsFailOnAMisconfiguredNode proves that each area of

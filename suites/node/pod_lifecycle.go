@@ -40,6 +40,9 @@ var _ = e2eframework.SIGDescribe("node")("PodLifecycle", e2eframework.WithNodeCo
 	// The observer pods see the host's processes and files.
 	f.NamespacePodSecurityLevel = admissionapi.LevelPrivileged
 
+	// Upstream's node suite (Pod conditions managed by Kubelet) checks the
+	// order of the conditions' transitions; this one also checks that the
+	// init container and the readiness probe gate them, in time.
 	It("should make the pod's conditions true in order: PodScheduled, PodReadyToStartContainers, Initialized, ContainersReady, Ready", func(ctx SpecContext) {
 		const initFor, readyAfter = 3 * time.Second, 5 * time.Second
 		pod := busyboxPod("conditions", "main", fmt.Sprintf("sleep %d; touch /tmp/ready; sleep 3600", int(readyAfter.Seconds())))
@@ -124,6 +127,9 @@ var _ = e2eframework.SIGDescribe("node")("PodLifecycle", e2eframework.WithNodeCo
 		Expect(observer.exec(find)).To(BeEmpty(), "the deleted pod's container processes still run on the host")
 	})
 
+	// Upstream's node suite (ContainerLogPath) checks that the log file is
+	// where the kubelet says and holds the output; this one checks the CRI
+	// log format, stdout and stderr apart.
 	It("should write the container's output to its log file in the kubelet's pod log directory, in the CRI format", func(ctx SpecContext) {
 		dir := podLogsDir(ctx, f)
 		observer := startObserver(ctx, f, &v1.Volume{Name: "logs", VolumeSource: v1.VolumeSource{
@@ -139,31 +145,6 @@ var _ = e2eframework.SIGDescribe("node")("PodLifecycle", e2eframework.WithNodeCo
 			"the container's stdout is not in %s%s in the CRI log format", dir, strings.TrimPrefix(path, observedLogs))
 		Expect(content).To(MatchRegexp(`(?m)^\S+ stderr F `+regexp.QuoteMeta(line+" on stderr")+`$`),
 			"the container's stderr is not in %s%s in the CRI log format", dir, strings.TrimPrefix(path, observedLogs))
-	})
-
-	It("should report the node's addresses as the pod's host IPs, and a host-network pod's IP as the node's", func(ctx SpecContext) {
-		node, err := f.ClientSet.CoreV1().Nodes().Get(ctx, e2eframework.TestContext.NodeName, metav1.GetOptions{})
-		e2eframework.ExpectNoError(err)
-		var addresses []string
-		for _, a := range node.Status.Addresses {
-			if a.Type == v1.NodeInternalIP || a.Type == v1.NodeExternalIP {
-				addresses = append(addresses, a.Address)
-			}
-		}
-		Expect(addresses).NotTo(BeEmpty(), "the node reports no IP address: %v", node.Status.Addresses)
-
-		pod := busyboxPod("host-ips", "main", "true")
-		framework.Output(ctx, f, pod)
-		Expect(pod.Status.HostIP).To(BeElementOf(addresses), "the pod's hostIP is not an address of its node")
-		Expect(pod.Status.HostIPs).NotTo(BeEmpty(), "the pod has no hostIPs")
-		for _, ip := range pod.Status.HostIPs {
-			Expect(ip.IP).To(BeElementOf(addresses), "the pod's hostIPs hold an address not of its node")
-		}
-
-		hostNet := busyboxPod("host-network", "main", "true")
-		hostNet.Spec.HostNetwork = true
-		framework.Output(ctx, f, hostNet)
-		Expect(hostNet.Status.PodIP).To(BeElementOf(addresses), "a host-network pod's IP is not an address of its node")
 	})
 })
 
