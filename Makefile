@@ -30,6 +30,9 @@ run: ## bring up the local node if needed, build, and certify it; results in _ou
 e2e: ## run a focused selection of official and own specs against the local node through the runner, test images removed first
 	build/e2e.sh
 
+e2e-misconfigured: ## upstream's node specs fail, saying what they found, with the misconfigured handler as the runtime's default, then back
+	build/e2e-misconfigured.sh
+
 e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then v1.35.4, then back
 	build/e2e-kubelet-skew.sh
 
@@ -54,4 +57,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean

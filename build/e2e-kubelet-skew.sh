@@ -27,7 +27,7 @@ KUBELET_VERSION=$OLDEST "$ROOT/build/node-up.sh"
 # the 7 hostname override specs must run and pass, none skipped as too new.
 echo "==> e2e-kubelet-skew: the kubelet $OLDEST with feature gate HostnameOverride on"
 KUBELET_VERSION=$OLDEST KUBELET_FEATURE_GATES=HostnameOverride=true "$ROOT/build/node-up.sh" >/dev/null
-FOCUS='\[sig-node\] Override hostname of Pod' MIN_SPECS=7 ALLOW_TOO_NEW=0 "$ROOT/build/e2e.sh"
+FOCUS='\[sig-node\] Override hostname of Pod' MIN_SPECS=7 MIN_E2ENODE_SPECS=0 MIN_E2ENODE_AREAS=0 ALLOW_TOO_NEW=0 "$ROOT/build/e2e.sh"
 
 # The first release with HostnameOverride on by default, and ContainerRestartRules
 # beta: the specs a v1.34 kubelet skips run here, and nothing is too new for it.

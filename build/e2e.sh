@@ -24,18 +24,39 @@ E2E_FOCUS+='|\[sig-storage\] Downward API volume should provide podname only'
 # and of nonewprivs (agnhost-prev's is the Pods lifecycle spec above).
 E2E_FOCUS+='|\[sig-node\] Override hostname of Pod'
 E2E_FOCUS+='|\[sig-node\] Security Context (When creating a container with runAsNonRoot should run with an image specified user ID|when creating containers with AllowPrivilegeEscalation should allow privilege escalation when not explicitly set and uid != 0)'
-# node-test's own specs, every area.
+# node-test's own specs, every area (and upstream's node suite's MirrorPod
+# specs, which share the area's name).
 E2E_FOCUS+='|\[sig-node\] (MirrorPod|PodLifecycle|SidecarContainers|KubeletEndpoints|PodSecurity|ContainerSecurityContext|ContainerResources|ContainerView) '
+# Upstream's node suite (test/e2e_node), the short specs of each area:
+# restartable init (sidecar) and init container lifecycle, deleted and
+# terminating pods, pod conditions, the kubelet's cgroups, recursive
+# read-only mounts as a runtime without them must handle them, mirror pods'
+# generation, host IPs, /proc masking.
+E2E_FOCUS+='|\[sig-node\] Containers Lifecycle when using a Pod with restartPolicy=Never, three init container and two restartable init containers'
+E2E_FOCUS+='|\[sig-node\] Containers Lifecycle when Running a pod with init containers and regular containers, restartPolicy=Never when an init container fails should not launch regular containers'
+E2E_FOCUS+='|\[sig-node\] (Deleted pods handling|Pod conditions managed by Kubelet|Kubelet Cgroup Manager|MirrorPod \(Pod Generation\)|DefaultProcMount|Terminate Pods) '
+E2E_FOCUS+='|\[sig-node\] Mount recursive read-only .* when the runtime does not support recursive read-only mounts'
+E2E_FOCUS+='|\[sig-network\] Pod Host IPs '
 export FOCUS=${FOCUS:-$E2E_FOCUS}
 export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
 export PARALLELISM=${PARALLELISM:-4}
 export REPORT_PATH=${REPORT_PATH:-$OUT/results}
-MIN_SPECS=${MIN_SPECS:-66}
+MIN_SPECS=${MIN_SPECS:-96}
+
+# The e2e selection holds at least this many of upstream's node suite's
+# specs, from at least this many of its areas.
+MIN_E2ENODE_SPECS=${MIN_E2ENODE_SPECS:-25}
+MIN_E2ENODE_AREAS=${MIN_E2ENODE_AREAS:-6}
 
 "$ROOT/build/build.sh" all
-n=$("$OUT/bin/node-test" list --bin-dir "$OUT/bin" | tail -n 1 | awk '{print $1}')
-echo "==> e2e: $n specs selected"
+list=$("$OUT/bin/node-test" list --bin-dir "$OUT/bin")
+n=$(tail -n 1 <<<"$list" | awk '{print $1}')
+e2enode_specs=$(awk '$1 == "e2e_node" && $2 ~ /^\[/ {n++} END {print n + 0}' <<<"$list")
+e2enode_areas=$(awk '$2 == "e2e_node" && $1 ~ /^[0-9]+$/ && NF > 2 {n++} END {print n + 0}' <<<"$list")
+echo "==> e2e: $n specs selected, $e2enode_specs of them upstream's node suite's, from $e2enode_areas of its areas"
 ((n >= MIN_SPECS)) || die "the e2e selection has $n specs, fewer than $MIN_SPECS: the FOCUS regex no longer matches the pinned release"
+((e2enode_specs >= MIN_E2ENODE_SPECS && e2enode_areas >= MIN_E2ENODE_AREAS)) ||
+	die "the e2e selection has $e2enode_specs specs of upstream's node suite from $e2enode_areas areas, fewer than $MIN_E2ENODE_SPECS from $MIN_E2ENODE_AREAS"
 
 # The run must load what its specs need: the carried test images but pause
 # (the sandbox image) leave the node first. A spec needing an image the run

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Upstream's node specs, as node-test runs them, fail on a node that gets
+# what they check wrong: the local node with its misconfigured handler
+# (build/misconfigured-runc: SIGKILL for SIGTERM, nothing masked or
+# read-only, ...) as the runtime's default, for every pod. Each sample must
+# fail, saying what its assertion found. The node goes back to runc
+# afterwards, whatever the outcome.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=build/lib.sh
+source "$ROOT/build/lib.sh"
+
+restore() {
+	echo "==> e2e-misconfigured: back to runc as the runtime's default handler"
+	RUNTIME_HANDLER=runc "$ROOT/build/node-up.sh" >/dev/null
+}
+trap restore EXIT
+echo "==> e2e-misconfigured: the runtime's default handler is the misconfigured one"
+RUNTIME_HANDLER=misconfigured "$ROOT/build/node-up.sh" >/dev/null
+
+# Each sample: a FOCUS regex of one spec of upstream's node suite, and what
+# its failure must say on this node.
+samples=(
+	'DefaultProcMount \[LinuxOnly\] will mask proc mounts by default|proc_mount.go'
+	'Deleted pods handling Should transition to Succeeded phase a deleted pod when containers complete with 0 exit code Restart policy Never|failed with status'
+	'Containers Lifecycle when A pod with restartable init containers is terminating when The containers exit successfully should terminate sidecars in reverse order|<int32>: 137'
+)
+focus=
+for s in "${samples[@]}"; do focus+="${focus:+|}${s%%|*}"; done
+export REPORT_PATH=$OUT/results-misconfigured
+set +e
+FOCUS=$focus PARALLELISM=3 "$ROOT/build/run.sh"
+rc=$?
+set -e
+((rc == 1)) || die "node-test run exited $rc on the misconfigured node, want 1 (spec failures)"
+python3 - "$REPORT_PATH/junit_01.xml" "${samples[@]}" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+path, samples = sys.argv[1], sys.argv[2:]
+cases = {c.get("name", ""): c for c in ET.parse(path).getroot().iter("testcase")}
+bad = []
+for s in samples:
+    regex, want = s.rsplit("|", 1)
+    found = [c for name, c in cases.items() if name.startswith("[It]") and re.search(regex, name)]
+    if len(found) != 1:
+        bad.append(f"{regex}: {len(found)} testcases, want 1")
+        continue
+    f = found[0].find("failure")
+    if f is None:
+        f = found[0].find("error")
+    if f is None:
+        bad.append(f"{regex}: did not fail on the misconfigured node")
+    elif want not in (f.text or "") + (f.get("message") or ""):
+        bad.append(f"{regex}: failed without saying {want!r}: {(f.text or '')[:300]!r}")
+    else:
+        print(f"e2e-misconfigured: failed as it must: {found[0].get('name')}")
+if bad:
+    sys.exit("e2e-misconfigured:\n  " + "\n  ".join(bad))
+PY
