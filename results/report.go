@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -382,6 +383,13 @@ func Merge(first *Report, rest ...*Report) *Report {
 // names upstream's node e2e tests give them.
 const KernelLogFile = "kern.log"
 
+// The spec run's output and the control plane's logs, in the report
+// directory.
+const (
+	SpecsLogFile       = "specs.log"
+	ControlPlaneLogDir = "controlplane"
+)
+
 // RuntimeDaemons are the daemons of each CRI runtime whose logs a run
 // collects, besides the kubelet's, by the runtime's name.
 var RuntimeDaemons = map[string][]string{
@@ -398,28 +406,40 @@ func DaemonLogFile(name string) string { return name + ".log" }
 // failed specs' pods among them, in directories named after namespaces).
 const RunManifest = ".node-test-run"
 
-// Clear removes what an earlier run left in dir (the report, the summary,
-// the host's logs, and every entry its manifest names), so that nothing of
-// it is mistaken for this run's. It returns the entries it left: what the
-// directory held that no run of node-test wrote.
-func Clear(dir string) ([]string, error) {
-	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, DaemonLogFile("kubelet"), KernelLogFile}
-	for _, daemons := range RuntimeDaemons {
-		for _, d := range daemons {
-			files = append(files, DaemonLogFile(d))
-		}
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, RunManifest)); err == nil {
-		for _, name := range strings.Split(string(b), "\n") {
-			// Only entries of dir itself: a line naming anything else is not ours.
-			if name != "" && !strings.HasPrefix(name, "#") && filepath.Base(name) == name && name != "." && name != ".." {
-				files = append(files, name)
+// ErrForeignFiles means the report directory holds files a run would
+// write over that no run of node-test wrote: the user's, or another tool's.
+var ErrForeignFiles = errors.New("the report directory holds files node-test did not write")
+
+// Written are the fixed names a run writes in the report directory: the
+// report, the summary, the spec run's output, the control plane's logs and
+// the host's logs.
+func Written() []string {
+	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, SpecsLogFile, ControlPlaneLogDir,
+		DaemonLogFile("kubelet"), KernelLogFile}
+	for _, name := range slices.Sorted(maps.Keys(RuntimeDaemons)) {
+		for _, d := range RuntimeDaemons[name] {
+			if !slices.Contains(files, DaemonLogFile(d)) {
+				files = append(files, DaemonLogFile(d))
 			}
 		}
 	}
-	for _, f := range append(files, RunManifest) {
-		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
-			return nil, fmt.Errorf("remove the previous run's %s: %w", f, err)
+	return files
+}
+
+// Clear removes what an earlier run left in dir — every entry its manifest
+// names, and nothing else — so that nothing of it is mistaken for this
+// run's. It returns the entries it left: what the directory held that no
+// run of node-test wrote. When one of those has a name the run writes, it
+// removes nothing and returns ErrForeignFiles naming them: a run never
+// writes over a file it did not write.
+func Clear(dir string) ([]string, error) {
+	var recorded []string
+	if b, err := os.ReadFile(filepath.Join(dir, RunManifest)); err == nil {
+		for _, name := range strings.Split(string(b), "\n") {
+			// Only entries of dir itself: a line naming anything else is not ours.
+			if name != "" && !strings.HasPrefix(name, "#") && filepath.Base(name) == name && name != "." && name != ".." && name != RunManifest {
+				recorded = append(recorded, name)
+			}
 		}
 	}
 	entries, err := os.ReadDir(dir)
@@ -427,8 +447,24 @@ func Clear(dir string) ([]string, error) {
 		return nil, fmt.Errorf("read the report directory: %w", err)
 	}
 	kept := []string{}
+	var foreign []string
 	for _, e := range entries {
+		if e.Name() == RunManifest || slices.Contains(recorded, e.Name()) {
+			continue
+		}
 		kept = append(kept, e.Name())
+		if slices.Contains(Written(), e.Name()) {
+			foreign = append(foreign, e.Name())
+		}
+	}
+	if len(foreign) > 0 {
+		return nil, fmt.Errorf("%w: %s, which this run would write over: give another REPORT_PATH (--report-dir, or mount another directory at it), or move them away",
+			ErrForeignFiles, strings.Join(foreign, ", "))
+	}
+	for _, f := range append(recorded, RunManifest) {
+		if err := os.RemoveAll(filepath.Join(dir, f)); err != nil {
+			return nil, fmt.Errorf("remove the previous run's %s: %w", f, err)
+		}
 	}
 	return kept, nil
 }

@@ -3,6 +3,7 @@ package results
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -207,33 +208,66 @@ func TestLoadMissingReportIsEmptyAndBrokenOneIsAnError(t *testing.T) {
 	}
 }
 
-// TestClearRemovesThePreviousRunsFiles checks that a run starts from a
-// report directory without the report, summary and host logs of an earlier
-// run, and leaves the rest of it alone.
-func TestClearRemovesThePreviousRunsFiles(t *testing.T) {
+// TestClearNeverRemovesWhatNoRunWrote: a report directory holding files
+// with the names a run writes, but no manifest naming them (the host's
+// /var/log, say, mounted as the report directory), is refused, and nothing
+// in it is removed; a manifest naming some of them lets Clear remove those
+// only.
+func TestClearNeverRemovesWhatNoRunWrote(t *testing.T) {
 	dir := t.TempDir()
-	previous := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, "kubelet.log", "containerd.log", "dockerd.log", "kern.log"}
-	for _, f := range append(previous, "notes.txt") {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte("earlier run\n"), 0o644); err != nil {
+	names := []string{JUnitFile, SummaryFile, "kubelet.log", "containerd.log", "kern.log", "notes.txt"}
+	for _, f := range names {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("not node-test's\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := Clear(dir); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) != 1 || entries[0].Name() != "notes.txt" {
-		var left []string
-		for _, e := range entries {
-			left = append(left, e.Name())
+	left := func() []string {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Errorf("after Clear the directory holds %v, want only notes.txt", left)
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
 	}
-	if _, err := Clear(dir); err != nil {
-		t.Errorf("Clear of a directory without a previous run: %v", err)
+	before := left()
+	_, err := Clear(dir)
+	if !errors.Is(err, ErrForeignFiles) {
+		t.Fatalf("Clear = %v, want ErrForeignFiles", err)
+	}
+	for _, name := range []string{JUnitFile, "kubelet.log", "kern.log", "REPORT_PATH"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the refusal does not name %s: %v", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "notes.txt") {
+		t.Errorf("the refusal names notes.txt, which no run writes: %v", err)
+	}
+	if got := left(); !reflect.DeepEqual(got, before) {
+		t.Errorf("Clear removed files it refused: %v, was %v", got, before)
+	}
+
+	// A previous run wrote the report and the kubelet's log; the rest is
+	// foreign, and still refused.
+	if err := os.WriteFile(filepath.Join(dir, RunManifest), []byte("# run\n"+JUnitFile+"\nkubelet.log\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Clear(dir); !errors.Is(err, ErrForeignFiles) || strings.Contains(err.Error(), "kubelet.log") || !strings.Contains(err.Error(), "containerd.log") {
+		t.Errorf("Clear = %v, want ErrForeignFiles naming containerd.log, not kubelet.log", err)
+	}
+	// Once the foreign files that would be written over are gone, only
+	// what the manifest names is removed.
+	for _, f := range []string{SummaryFile, "containerd.log", "kern.log"} {
+		os.Remove(filepath.Join(dir, f))
+	}
+	kept, err := Clear(dir)
+	if err != nil || !reflect.DeepEqual(kept, []string{"notes.txt"}) {
+		t.Fatalf("Clear = %v, %v; want notes.txt kept", kept, err)
+	}
+	if got := left(); !reflect.DeepEqual(got, []string{"notes.txt"}) {
+		t.Errorf("after Clear the directory holds %v, want notes.txt", got)
 	}
 }
 

@@ -122,7 +122,7 @@ func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	cfg.KubeletClientCert, cfg.KubeletClientKey, cfg.NoKubeletClientCert = kc.CertPEM, kc.KeyPEM, kc.None
-	cfg.LogDir = filepath.Join(rc.Config.ReportDir, "controlplane")
+	cfg.LogDir = filepath.Join(rc.Config.ReportDir, results.ControlPlaneLogDir)
 	cfg.DataDir = rc.Host.Path(StateDir)
 	cfg.Logger = rc.Logger.With(slog.String("phase", "control plane"))
 	cp, err := controlplane.New(cfg)

@@ -76,7 +76,7 @@ func TestBinaryArgs(cfg *Config, t Target) []string {
 
 func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	cfg := rc.Config
-	logPath := filepath.Join(cfg.ReportDir, "specs.log")
+	logPath := filepath.Join(cfg.ReportDir, results.SpecsLogFile)
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", logPath, err)

@@ -240,3 +240,48 @@ func TestExitCodePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestRunNeverWritesOverFilesItDidNotWrite runs into a directory holding
+// what /var/log holds (kubelet.log, kern.log, another tool's junit_01.xml),
+// with a valid and an invalid configuration: both stop with exit code 2,
+// naming the files and the fix, and leave every file as it was.
+func TestRunNeverWritesOverFilesItDidNotWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"valid configuration", []string{"--rootfs", "/nonexistent", "--bin-dir", fakeBinDir(t)}},
+		{"refused configuration", []string{"--rootfs", "/nonexistent", "--parallelism", "0"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"kubelet.log": "the host's kubelet log\n", "kern.log": "the host's kernel log\n", "junit_01.xml": "<another tool's report/>\n"}
+			for name, content := range files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out := run(t, append([]string{"run", "--report-dir", dir}, tc.args...)...)
+			if code != ExitSetup {
+				t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
+			}
+			for _, want := range []string{"did not write", "junit_01.xml", "kubelet.log", "kern.log", "another REPORT_PATH"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the output does not say %q:\n%s", want, out)
+				}
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != len(files) {
+				t.Errorf("the directory holds %d entries after the run, want the %d it held", len(entries), len(files))
+			}
+			for name, content := range files {
+				if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != content {
+					t.Errorf("%s changed: %q, %v", name, b, err)
+				}
+			}
+		})
+	}
+}

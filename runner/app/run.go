@@ -62,14 +62,24 @@ func completeAndValidate(c *cobra.Command, cfg *runner.Config) error {
 	return runner.CheckReportDir(cfg.ReportDir)
 }
 
+// reportRefusal writes the refusal err as the run's report, as a run would:
+// only where the report directory is usable and holds nothing of another's
+// that the report would write over.
 func reportRefusal(cfg *runner.Config, err error) error {
 	if cfg.ReportDir != "" && runner.CheckReportDir(cfg.ReportDir) == nil {
+		kept, cerr := results.Clear(cfg.ReportDir)
+		if cerr != nil {
+			return errors.Join(err, cerr)
+		}
 		r := &results.Report{}
 		r.Add(results.SetupSuite, results.Case{Name: "configuration", Status: results.StatusFailed, Message: err.Error()})
 		if werr := r.Write(cfg.ReportDir); werr != nil {
 			return errors.Join(err, fmt.Errorf("write JUnit report: %w", werr))
 		}
 		if _, werr := r.WriteSummary(cfg.ReportDir, cfg.About()); werr != nil {
+			return errors.Join(err, werr)
+		}
+		if werr := results.RecordRun(cfg.ReportDir, kept); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
