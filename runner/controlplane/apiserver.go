@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -75,7 +74,7 @@ func writeTokenFile(path, adminToken, extraToken string) error {
 		// The user name upstream's e2e_node services give this token.
 		content += extraToken + ",kubelet,kubelet,system:masters\n"
 	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	if err := writeFile(path, []byte(content), 0o600); err != nil {
 		return fmt.Errorf("write token file: %w", err)
 	}
 	return nil

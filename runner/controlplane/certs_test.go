@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -153,4 +154,27 @@ func fileMode(t *testing.T, path string) os.FileMode {
 		t.Fatal(err)
 	}
 	return fi.Mode().Perm()
+}
+
+// TestWriteFileMakesAKeyPrivateOverAnExistingFile writes a certificate and
+// key PEM over a certificate of mode 0644, as the control plane writes a
+// given kubelet client certificate over its own: the file is 0600 after.
+func TestWriteFileMakesAKeyPrivateOverAnExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kubelet-client.crt")
+	if err := os.WriteFile(path, []byte("-----BEGIN CERTIFICATE-----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(path, []byte("-----BEGIN CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v after writing a key over a 0644 file, want 0600", fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "PRIVATE KEY") {
+		t.Errorf("content not written: %q", b)
+	}
 }

@@ -171,10 +171,11 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 	}
 	if len(c.cfg.KubeletClientCert) > 0 {
 		// The given certificate replaces the per-run one.
-		if err := os.WriteFile(c.pki.kubeletClientCert, c.cfg.KubeletClientCert, 0o600); err != nil {
+		// Its file may hold the key too: both are private.
+		if err := writeFile(c.pki.kubeletClientCert, c.cfg.KubeletClientCert, 0o600); err != nil {
 			return fmt.Errorf("write the kubelet client certificate: %w", err)
 		}
-		if err := os.WriteFile(c.pki.kubeletClientKey, kubeletClientKey(c.cfg), 0o600); err != nil {
+		if err := writeFile(c.pki.kubeletClientKey, kubeletClientKey(c.cfg), 0o600); err != nil {
 			return fmt.Errorf("write the kubelet client key: %w", err)
 		}
 	}
