@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -98,7 +99,7 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		logger.Info("phase starting", slog.String("phase", p.Name()))
 		start := time.Now()
 		started = append(started, p)
-		err := p.Run(ctx, rc)
+		err := runPhase(ctx, rc, p)
 		c := results.Case{Name: p.Name(), Status: results.StatusPassed, Seconds: time.Since(start).Seconds()}
 		if err != nil && !errors.Is(err, ErrSpecsFailed) {
 			c.Status, c.Message = results.StatusFailed, err.Error()
@@ -119,7 +120,7 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 	defer cancel()
 	for i := len(started) - 1; i >= 0; i-- {
 		if s, ok := started[i].(Stopper); ok {
-			if err := s.Stop(stopCtx, rc); err != nil {
+			if err := stopPhase(stopCtx, rc, s); err != nil {
 				logger.Warn("teardown", slog.String("phase", started[i].Name()), slog.String("error", err.Error()))
 				runErr = errors.Join(runErr, fmt.Errorf("stop %s: %w", started[i].Name(), err))
 			}
@@ -134,6 +135,28 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		runErr = fmt.Errorf("%d checks or specs failed: %w", rc.Summary.Failed(), ErrSpecsFailed)
 	}
 	return runErr
+}
+
+// runPhase runs p; a panic in it is its failure, with the stack, so that
+// the run still tears down what started and writes its report.
+func runPhase(ctx context.Context, rc *RunContext, p Phase) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return p.Run(ctx, rc)
+}
+
+// stopPhase stops s; a panic in it is its failure, and the other phases
+// still stop.
+func stopPhase(ctx context.Context, rc *RunContext, s Stopper) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return s.Stop(ctx, rc)
 }
 
 // writeResults merges the runner's testcases into the report directory's

@@ -243,3 +243,54 @@ echo '<testsuites><testsuite name="Node Conformance"><testcase name="[It] spec o
 		})
 	}
 }
+
+// panicker is a phase whose Run or Stop panics.
+type panicker struct{ inStop bool }
+
+func (p panicker) Name() string { return "panicking" }
+func (p panicker) Run(context.Context, *RunContext) error {
+	if !p.inStop {
+		panic("nil map in the phase")
+	}
+	return nil
+}
+func (p panicker) Stop(context.Context, *RunContext) error {
+	if p.inStop {
+		panic("nil map in the teardown")
+	}
+	return nil
+}
+
+// TestAPanicInAPhaseStillTearsDownAndReports: a phase that panics, in Run
+// or in Stop, fails with the panic's value; the phases started before it
+// still stop, and the JUnit says what happened.
+func TestAPanicInAPhaseStillTearsDownAndReports(t *testing.T) {
+	for _, inStop := range []bool{false, true} {
+		var log []string
+		cfg := testConfig(t)
+		var out bytes.Buffer
+		err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &out,
+			[]Phase{&recorder{name: "control plane", log: &log}, panicker{inStop: inStop}})
+		if err == nil || !strings.Contains(err.Error(), "panic: nil map in the") {
+			t.Errorf("in stop %v: Run = %v, want the panic as the error", inStop, err)
+		}
+		if got := strings.Join(log, ","); got != "run control plane,stop control plane" {
+			t.Errorf("in stop %v: teardown did not run: %s", inStop, got)
+		}
+		r, lerr := results.Load(cfg.ReportDir)
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		if !inStop {
+			var msg string
+			for _, c := range r.Cases() {
+				if c.Name == "panicking" && c.Status == results.StatusFailed {
+					msg = c.Message
+				}
+			}
+			if !strings.Contains(msg, "panic: nil map in the phase") || !strings.Contains(msg, "goroutine") {
+				t.Errorf("the JUnit's failure of the panicking phase %q lacks the panic and its stack", msg)
+			}
+		}
+	}
+}
