@@ -78,6 +78,7 @@ var _ = SynchronizedBeforeSuite(func(ctx context.Context) []byte {
 func init() {
 	e2eframework.NewFrameworkExtensions = append(e2eframework.NewFrameworkExtensions, func(*e2eframework.Framework) {
 		BeforeEach(framework.SkipForKubeletVersion)
+		BeforeEach(e2enode.SkipUnrunnable)
 	})
 }
 

@@ -19,7 +19,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 <title>node-test {{.Sum.Verdict}}{{with .Sum.About.Node}}: {{.}}{{end}}</title>
 <style>
 body { font-family: sans-serif; margin: 2em; color: #222; }
-h1.PASS { color: #1a7f37; } h1.FAIL { color: #cf222e; }
+h1.PASS { color: #1a7f37; } h1.FAIL { color: #cf222e; } h1.INCOMPLETE { color: #9a6700; }
 table { border-collapse: collapse; margin-bottom: 1.5em; }
 td, th { text-align: left; padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; vertical-align: top; }
 .passed { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; } .skipped { color: #777; }
@@ -33,6 +33,11 @@ pre { white-space: pre-wrap; margin: 0.3em 0; font-size: 0.9em; }
 {{end}}</table>
 {{if .Sum.FailedCases}}<h2>Failed</h2>
 {{range .Sum.FailedCases}}<h3 class="failed">{{.Name}}</h3>
+<pre>{{.Message}}</pre>
+{{end}}{{end}}
+{{if .Sum.NotRunCases}}<h2>Not run because of node-test's setup</h2>
+<p>These specs do apply to the node, but node-test could not run them as it was set up; the verdict is INCOMPLETE until they run.</p>
+{{range .Sum.NotRunCases}}<h3 class="skipped">{{.Name}}</h3>
 <pre>{{.Message}}</pre>
 {{end}}{{end}}
 {{range .Suites}}<h2>{{.Name}}</h2>

@@ -195,6 +195,28 @@ func (r *Report) Write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, JUnitFile), append([]byte(xml.Header), append(b, '\n')...), 0o644)
 }
 
+// NotRunMarker starts the skip message of a spec that node-test's setup
+// kept from running — a static pod directory not mounted, a kubelet that
+// refuses the control plane's requests — as opposed to one the node does
+// not apply to (a feature it does not have, a kubelet too old for it). The
+// specs write it (through suites/framework.SkipNotRun) with the fix; such
+// a skip makes the verdict INCOMPLETE: the node was not checked on it.
+const NotRunMarker = "[not run: node-test's setup]"
+
+// NotRun reports whether c is a spec node-test's setup kept from running.
+func (c Case) NotRun() bool {
+	return c.Status == StatusSkipped && strings.Contains(c.Message, NotRunMarker)
+}
+
+// Verdicts of a run: every selected spec passed or does not apply to the
+// node; some spec or check failed; or nothing failed but node-test's setup
+// kept some specs from running.
+const (
+	VerdictPass       = "PASS"
+	VerdictFail       = "FAIL"
+	VerdictIncomplete = "INCOMPLETE"
+)
+
 // Summary is what summary.json holds. The counts are kept apart: a spec
 // count that mixed in the checks and the run's steps would not say how many
 // of the selected specs passed.
@@ -207,6 +229,9 @@ type Summary struct {
 	Checks      Counts `json:"checks"`
 	Setup       Counts `json:"setup"`
 	FailedCases []Case `json:"failedCases,omitempty"`
+	// NotRunCases are the skipped specs node-test's setup kept from
+	// running, each with the fix in its message; Specs.Skipped counts them.
+	NotRunCases []Case `json:"notRunCases,omitempty"`
 }
 
 // Failed is the number of failed specs, checks and steps.
@@ -220,6 +245,9 @@ func (s Summary) Headline() string {
 		return fmt.Sprintf("%s: %s checks", s.Verdict, s.Checks)
 	case s.Specs.Total == 0:
 		return s.Verdict + ": no spec ran"
+	case len(s.NotRunCases) > 0:
+		return fmt.Sprintf("%s: %d passed, %d failed, %d skipped (%d of them not run because of node-test's setup) of %d specs",
+			s.Verdict, s.Specs.Passed, s.Specs.Failed, s.Specs.Skipped, len(s.NotRunCases), s.Specs.Total)
 	}
 	return fmt.Sprintf("%s: %s specs", s.Verdict, s.Specs)
 }
@@ -314,7 +342,7 @@ const (
 // testcase on one page.
 func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	cases := r.Cases()
-	sum := Summary{About: about, Verdict: "PASS"}
+	sum := Summary{About: about, Verdict: VerdictPass}
 	for _, c := range cases {
 		switch c.Suite {
 		case SetupSuite:
@@ -327,9 +355,15 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 		if c.Status == StatusFailed {
 			sum.FailedCases = append(sum.FailedCases, c)
 		}
+		if c.NotRun() {
+			sum.NotRunCases = append(sum.NotRunCases, c)
+		}
 	}
-	if sum.Failed() > 0 || len(cases) == 0 {
-		sum.Verdict = "FAIL"
+	switch {
+	case sum.Failed() > 0 || len(cases) == 0:
+		sum.Verdict = VerdictFail
+	case len(sum.NotRunCases) > 0:
+		sum.Verdict = VerdictIncomplete
 	}
 	var b strings.Builder
 	fmt.Fprintln(&b, sum.Headline())
@@ -338,6 +372,9 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	}
 	for _, c := range sum.FailedCases {
 		fmt.Fprintf(&b, "FAILED %s\n    %s\n", c.Name, strings.ReplaceAll(firstLine(c.Message), "\n", "\n    "))
+	}
+	for _, c := range sum.NotRunCases {
+		fmt.Fprintf(&b, "NOT RUN %s\n    %s\n", c.Name, strings.TrimSpace(strings.ReplaceAll(c.Message, NotRunMarker, "")))
 	}
 	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(b.String()), 0o644); err != nil {
 		return sum, fmt.Errorf("write summary: %w", err)

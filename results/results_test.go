@@ -322,3 +322,64 @@ func TestClearRemovesWhatThePreviousRunRecorded(t *testing.T) {
 		t.Errorf("Clear removed a file outside the directory: %v", err)
 	}
 }
+
+// TestSpecsNotRunBecauseOfTheSetupMakeTheVerdictIncomplete: a skip of a
+// spec the node does not apply to leaves a PASS; a skip marked as node-test's
+// setup's makes the verdict INCOMPLETE, named with its fix in the summary,
+// its JSON and its page; a failure still makes it FAIL.
+func TestSpecsNotRunBecauseOfTheSetupMakeTheVerdictIncomplete(t *testing.T) {
+	notRun := NotRunMarker + " the kubelet's static pod directory is not known; fix: pass --static-pod-dir"
+	for _, tc := range []struct {
+		name     string
+		cases    []Case
+		headline string
+	}{
+		{"a skip that does not apply", []Case{
+			{Name: "[It] Pods should run", Status: StatusPassed},
+			{Name: "[It] Pods should need a GPU", Status: StatusSkipped, Message: "the node has no GPU"},
+		}, "PASS: 1 passed, 0 failed, 1 skipped of 2 specs"},
+		{"a spec the setup kept from running", []Case{
+			{Name: "[It] Pods should run", Status: StatusPassed},
+			{Name: "[It] Pods should need a GPU", Status: StatusSkipped, Message: "the node has no GPU"},
+			{Name: "[It] MirrorPod should be recreated", Status: StatusSkipped, Message: notRun},
+		}, "INCOMPLETE: 1 passed, 0 failed, 2 skipped (1 of them not run because of node-test's setup) of 3 specs"},
+		{"and a failure", []Case{
+			{Name: "[It] Pods should run", Status: StatusFailed, Message: "timed out"},
+			{Name: "[It] MirrorPod should be recreated", Status: StatusSkipped, Message: notRun},
+		}, "FAIL: 0 passed, 1 failed, 1 skipped (1 of them not run because of node-test's setup) of 2 specs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := &Report{}
+			for _, c := range tc.cases {
+				r.Add(SpecSuite, c)
+			}
+			sum, err := r.WriteSummary(dir, About{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Headline() != tc.headline {
+				t.Errorf("headline %q, want %q", sum.Headline(), tc.headline)
+			}
+			txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+			page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
+			j, _ := os.ReadFile(filepath.Join(dir, SummaryJSONFile))
+			if len(sum.NotRunCases) == 0 {
+				if strings.Contains(string(txt), "NOT RUN") || strings.Contains(string(page), "Not run") {
+					t.Errorf("a run with no spec kept from running lists some:\n%s", txt)
+				}
+				return
+			}
+			if !strings.Contains(string(txt), "NOT RUN [It] MirrorPod should be recreated\n    the kubelet's static pod directory is not known; fix: pass --static-pod-dir") {
+				t.Errorf("summary.txt does not name the spec not run and its fix:\n%s", txt)
+			}
+			if !strings.Contains(string(page), "Not run because of node-test's setup") || !strings.Contains(string(page), "MirrorPod should be recreated") {
+				t.Errorf("report.html does not list the spec not run")
+			}
+			var back Summary
+			if err := json.Unmarshal(j, &back); err != nil || len(back.NotRunCases) != 1 || back.Verdict != sum.Verdict {
+				t.Errorf("summary.json: %v %+v", err, back)
+			}
+		})
+	}
+}

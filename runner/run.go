@@ -19,6 +19,10 @@ import (
 // failed: the node is not conformant.
 var ErrSpecsFailed = errors.New("specs failed")
 
+// ErrIncomplete means nothing failed, but node-test's setup kept some
+// selected specs from running: the node is not certified on them.
+var ErrIncomplete = errors.New("incomplete")
+
 // Phase is one step of a run.
 type Phase interface {
 	Name() string
@@ -130,9 +134,13 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 	if err := writeResults(rc); err != nil {
 		return errors.Join(runErr, err)
 	}
-	if runErr == nil && rc.Summary.Failed() > 0 {
+	switch {
+	case runErr == nil && rc.Summary.Failed() > 0:
 		// Every phase ran, yet a system check failed: the node is not conformant.
 		runErr = fmt.Errorf("%d checks or specs failed: %w", rc.Summary.Failed(), ErrSpecsFailed)
+	case runErr == nil && rc.Summary.Verdict == results.VerdictIncomplete:
+		runErr = fmt.Errorf("%d selected specs were not run because of node-test's setup (summary.txt says how to fix each): %w",
+			len(rc.Summary.NotRunCases), ErrIncomplete)
 	}
 	return runErr
 }

@@ -294,3 +294,31 @@ func TestAPanicInAPhaseStillTearsDownAndReports(t *testing.T) {
 		}
 	}
 }
+
+// TestRunOfSpecsNotRunBecauseOfTheSetupIsIncomplete: a spec run whose only
+// skip is one node-test's setup caused ends as INCOMPLETE, an error the
+// exit code policy counts with failures, not as a pass.
+func TestRunOfSpecsNotRunBecauseOfTheSetupIsIncomplete(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.BinDir = t.TempDir()
+	ginkgo := `#!/bin/sh
+for a in "$@"; do case "$a" in --report-dir=*) dir=${a#--report-dir=} ;; esac; done
+cat > "$dir/junit_01.xml" <<'XML'
+<testsuites><testsuite name="Node Conformance">
+<testcase name="[It] spec one" status="passed"></testcase>
+<testcase name="[It] spec two" status="skipped"><skipped message="` + results.NotRunMarker + ` the kubelet refuses the control plane; fix: give a client certificate"></skipped></testcase>
+</testsuite></testsuites>
+XML
+`
+	if err := os.WriteFile(filepath.Join(cfg.BinDir, "ginkgo"), []byte(ginkgo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := Run(context.Background(), cfg, slog.New(slog.DiscardHandler), &out, []Phase{selection{{Text: "spec one"}, {Text: "spec two"}}, &specsPhase{}})
+	if !errors.Is(err, ErrIncomplete) {
+		t.Errorf("Run = %v, want ErrIncomplete", err)
+	}
+	if want := "INCOMPLETE: 1 passed, 0 failed, 1 skipped (1 of them not run because of node-test's setup) of 2 specs;"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("Run printed %q, want %q", out.String(), want)
+	}
+}

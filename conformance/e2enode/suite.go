@@ -5,8 +5,12 @@ package e2enode
 import (
 	"context"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 	"time"
 
+	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
@@ -16,6 +20,8 @@ import (
 	e2etestingmanifests "k8s.io/kubernetes/test/e2e/testing-manifests"
 	"k8s.io/kubernetes/test/e2e_node/criproxy"
 	e2enodetestingmanifests "k8s.io/kubernetes/test/e2e_node/testing-manifests"
+
+	nodetest "github.com/node-test/node-test/suites/framework"
 )
 
 // Linked says whether upstream's node specs are in this build.
@@ -60,6 +66,34 @@ func Setup(ctx context.Context) error {
 	}
 	kubeletCfg = cfg
 	return nil
+}
+
+// staticPodAreas are the areas of upstream's node suite whose specs write
+// static pod manifests into the kubelet's staticPodPath from their own
+// process.
+var staticPodAreas = regexp.MustCompile(`^\[sig-node\] MirrorPod`)
+
+// SkipUnrunnable skips a spec of upstream's node suite that cannot run as
+// node-test is set up, saying how to fix it: one that writes static pods
+// when the kubelet's staticPodPath is not at its own path where the specs
+// run (a container without -v $CONFIG_DIR:$CONFIG_DIR). A kubelet with no
+// staticPodPath has static pods off: those specs do not apply to it.
+func SkipUnrunnable() {
+	report := ginkgo.CurrentSpecReport()
+	if len(report.ContainerHierarchyLocations) == 0 || !strings.Contains(report.ContainerHierarchyLocations[0].FileName, "/conformance/e2enode/") {
+		return
+	}
+	if !staticPodAreas.MatchString(report.FullText()) || kubeletCfg == nil {
+		return
+	}
+	dir := kubeletCfg.StaticPodPath
+	if dir == "" {
+		ginkgo.Skip("the kubelet has no staticPodPath: static pods are off on this node")
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		nodetest.SkipNotRun(fmt.Sprintf("the kubelet's staticPodPath %s is not a directory where the specs run (%v)", dir, err),
+			fmt.Sprintf("mount it at the same path: docker run -v %s:%s", dir, dir))
+	}
 }
 
 // waitForNodeReady waits for the node under test to be Ready, as upstream's

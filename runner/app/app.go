@@ -27,7 +27,7 @@ type Streams struct {
 // Exit codes of every node-test command.
 const (
 	ExitOK       = 0 // every selected spec and check passed
-	ExitFailures = 1 // specs or checks failed
+	ExitFailures = 1 // specs or checks failed, or specs not run because of node-test's setup (INCOMPLETE)
 	ExitSetup    = 2 // bad input or a setup/infrastructure error
 )
 
@@ -50,7 +50,7 @@ func exitCode(err error, w io.Writer) int {
 		return ExitOK
 	}
 	fmt.Fprintf(w, "node-test: %v\n", err)
-	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, validate.ErrChecksFailed) {
+	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, runner.ErrIncomplete) || errors.Is(err, validate.ErrChecksFailed) {
 		return ExitFailures
 	}
 	return ExitSetup

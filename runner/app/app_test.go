@@ -234,6 +234,7 @@ func TestExitCodePolicy(t *testing.T) {
 		fmt.Errorf("validate: %w", validate.ErrChecksFailed):                          ExitFailures,
 		fmt.Errorf("wait for node: %w", runner.ErrNodeNotReady):                       ExitSetup,
 		errors.Join(errors.New("stop control plane: timeout"), runner.ErrSpecsFailed): ExitFailures,
+		fmt.Errorf("2 selected specs were not run: %w", runner.ErrIncomplete):         ExitFailures,
 	} {
 		if got := exitCode(err, io.Discard); got != want {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)

@@ -134,25 +134,30 @@ var _ = e2eframework.SIGDescribe("node")("KubeletEndpoints", e2eframework.WithNo
 	})
 })
 
-// kubeletGet gets path from the kubelet under test, skipping the spec when
-// the kubelet refuses the control plane's requests.
+// kubeletAccessFix is how to let node-test reach a kubelet that refuses
+// the control plane's requests.
+const kubeletAccessFix = "give node-test a client certificate the kubelet's client CA signed (KUBELET_CLIENT_CERT, KUBELET_CLIENT_KEY), or let the kubelet serve anonymous requests"
+
+// kubeletGet gets path from the kubelet under test; when the kubelet
+// refuses the control plane's requests, the spec is not run.
 func kubeletGet(ctx context.Context, f *e2eframework.Framework, path string) []byte {
 	GinkgoHelper()
 	body, err := framework.KubeletGet(ctx, f.ClientSet, e2eframework.TestContext.NodeName, path)
 	if errors.Is(err, framework.ErrKubeletRefused) {
-		Skip(err.Error())
+		framework.SkipNotRun(err.Error(), kubeletAccessFix)
 	}
 	e2eframework.ExpectNoError(err)
 	return body
 }
 
-// kubeletConfig returns the kubelet's configuration from its /configz,
-// skipping the spec when the kubelet refuses the control plane's requests.
+// kubeletConfig returns the kubelet's configuration from its /configz;
+// when the kubelet refuses the control plane's requests, the spec is not
+// run.
 func kubeletConfig(ctx context.Context, f *e2eframework.Framework) *kubeletconfig.KubeletConfiguration {
 	GinkgoHelper()
 	config, err := framework.KubeletConfig(ctx, f.ClientSet, e2eframework.TestContext.NodeName)
 	if errors.Is(err, framework.ErrKubeletRefused) {
-		Skip(err.Error())
+		framework.SkipNotRun(err.Error(), kubeletAccessFix)
 	}
 	e2eframework.ExpectNoError(err)
 	return config

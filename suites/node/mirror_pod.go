@@ -45,7 +45,7 @@ var _ = e2eframework.SIGDescribe("node")("MirrorPod", e2eframework.WithNodeConfo
 		var err error
 		dir, err = framework.StaticPodDir()
 		if errors.Is(err, framework.ErrNoStaticPodDir) {
-			Skip(err.Error())
+			framework.SkipNotRun("the kubelet's static pod directory is not known", "pass --static-pod-dir, and in a container mount it at the same path: -v $CONFIG_DIR:$CONFIG_DIR")
 		}
 		if err != nil {
 			Fail(err.Error())
