@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/node-test/node-test/internal/testenv"
 )
 
 // testBuilder returns a builder of the module's images into a temporary
@@ -23,7 +25,7 @@ func testBuilder(t *testing.T, why string) *Builder {
 		t.Skip(why)
 	}
 	if _, err := exec.LookPath("apt-get"); err != nil {
-		t.Skip("needs a Debian machine (apt-get)")
+		testenv.Missing(t, "needs a Debian machine (apt-get)")
 	}
 	_, file, _, _ := runtime.Caller(0)
 	module := filepath.Dir(filepath.Dir(file))

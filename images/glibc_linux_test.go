@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/node-test/node-test/internal/testenv"
 )
 
 // TestGlibcImagesRunTheirPrograms builds nginx and glibc-dns-testing for
@@ -21,7 +23,7 @@ import (
 func TestGlibcImagesRunTheirPrograms(t *testing.T) {
 	b := testBuilder(t, "builds images: needs Go and apt")
 	if os.Geteuid() != 0 {
-		t.Skip("runs the images' programs in a chroot: needs root")
+		testenv.Missing(t, "runs the images' programs in a chroot: needs root")
 	}
 	imgs := mustLookup(t, "nginx", "glibc-dns-testing")
 	buildForEachArch(t, b, imgs, func(t *testing.T, arch Arch, _ []Built) {

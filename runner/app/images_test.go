@@ -22,6 +22,8 @@ import (
 	"github.com/node-test/node-test/images"
 	"github.com/node-test/node-test/runner"
 	"github.com/node-test/node-test/runner/host"
+
+	"github.com/node-test/node-test/internal/testenv"
 )
 
 // imageProbes say how a container of each carried image proves it runs: the
@@ -168,7 +170,7 @@ func TestIntegrationImagesLoadIntoDocker(t *testing.T) {
 		t.Skip("integration test: needs the local node with Docker (make node-up WITH_DOCKER=1)")
 	}
 	if _, err := os.Stat("/run/docker.sock"); err != nil {
-		t.Skip("no Docker engine on this node: make node-up WITH_DOCKER=1")
+		testenv.Missing(t, "no Docker engine on this node: make node-up WITH_DOCKER=1")
 	}
 	dir := imagesDir(t)
 	for i := range 2 {

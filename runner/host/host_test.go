@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/node-test/node-test/internal/testenv"
 )
 
 func fakeRootfs(t *testing.T) string {
@@ -163,11 +165,11 @@ func TestLocalCmderReportsFailureWithOutput(t *testing.T) {
 // root, and Debian's static ldconfig to stand for the host's program.
 func TestLocalCmderRunsTheHostsProgramsUnderARootfs(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to chroot")
+		testenv.Missing(t, "needs root to chroot")
 	}
 	prog, err := os.ReadFile("/sbin/ldconfig")
 	if err != nil {
-		t.Skipf("needs Debian's static /sbin/ldconfig: %v", err)
+		testenv.Missing(t, "needs Debian's static /sbin/ldconfig: %v", err)
 	}
 	root := fakeRootfs(t)
 	const hostOnly = "/usr/lib/node-test-host-only/ldconfig"
