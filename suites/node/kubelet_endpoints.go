@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -16,6 +17,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
 	kubeletconfig "k8s.io/kubelet/config/v1beta1"
 	stats "k8s.io/kubelet/pkg/apis/stats/v1alpha1"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
@@ -27,7 +29,8 @@ import (
 
 var _ = e2eframework.SIGDescribe("node")("KubeletEndpoints", e2eframework.WithNodeConformance(), func() {
 	f := e2eframework.NewDefaultFramework("kubelet-endpoints")
-	f.NamespacePodSecurityLevel = admissionapi.LevelBaseline
+	// The observer pod sees the host's processes.
+	f.NamespacePodSecurityLevel = admissionapi.LevelPrivileged
 	var node *v1.Node
 
 	BeforeEach(func(ctx SpecContext) {
@@ -41,15 +44,27 @@ var _ = e2eframework.SIGDescribe("node")("KubeletEndpoints", e2eframework.WithNo
 		Expect(string(body)).To(Equal("ok"), "the kubelet's /healthz")
 	})
 
-	It("should serve on /configz the configuration it runs with, agreeing with its Node", func(ctx SpecContext) {
+	It("should serve on /configz the configuration it runs with: its pods in the cgroups its cgroupDriver names, its staticPodPath the directory it watches", func(ctx SpecContext) {
 		config := kubeletConfig(ctx, f)
-		Expect(config.CgroupDriver).To(BeElementOf("cgroupfs", "systemd"), "the kubelet's cgroupDriver in /configz")
-		Expect(config.MaxPods).To(BeNumerically(">", 0), "the kubelet's maxPods in /configz")
-		pods := node.Status.Capacity[v1.ResourcePods]
-		Expect(pods.Value()).To(Equal(int64(config.MaxPods)), "the Node's pod capacity is not the kubelet's maxPods")
 		if dir := framework.NodeContext.StaticPodDir; dir != "" {
 			Expect(config.StaticPodPath).To(Equal(dir), "the kubelet's staticPodPath is not the static pod directory given to the specs")
 		}
+
+		By("reading, on the host, the cgroup of a pod's container")
+		marker := "node-test-cgroup-" + rand.String(8)
+		pod := e2epod.NewPodClient(f).CreateSync(ctx, busyboxPod("cgroup", "main", ": "+marker+"; sleep 3600"))
+		observer := startObserver(ctx, f, nil)
+		cgroup := observer.exec(`for p in /proc/[0-9]*; do if grep -q ` + marker + ` $p/cmdline 2>/dev/null; then cat $p/cgroup; break; fi; done`)
+		Expect(cgroup).NotTo(BeEmpty(), "the observer does not see the container's process on the host")
+		// The kubelet names a pod's cgroup, and the runtime creates the
+		// container's under it: a runtime set to the other driver than the
+		// kubelet's puts it elsewhere.
+		uid := string(pod.UID)
+		want := "/pod" + uid + "/"
+		if config.CgroupDriver == "systemd" {
+			want = "-pod" + strings.ReplaceAll(uid, "-", "_") + ".slice"
+		}
+		Expect(cgroup).To(ContainSubstring(want), "the container's cgroups are not named as the kubelet's cgroupDriver %q names its pod's (%s)", config.CgroupDriver, want)
 	})
 
 	It("should serve node and pod figures on its summary stats API that agree with the node", func(ctx SpecContext) {
