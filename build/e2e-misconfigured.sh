@@ -3,8 +3,10 @@
 # what they check wrong: the local node with its misconfigured handler
 # (build/misconfigured-runc: SIGKILL for SIGTERM, nothing masked or
 # read-only, ...) as the runtime's default, for every pod. Each sample must
-# fail, saying what its assertion found. The node goes back to runc
-# afterwards, whatever the outcome.
+# fail, saying what its assertion found. Then a node whose runtime drops the
+# containers' environment (build/noenv-runc) must fail, as the node's
+# failure, at the kubelet sync. The node goes back to runc afterwards,
+# whatever the outcome.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -55,4 +57,29 @@ for s in samples:
         print(f"e2e-misconfigured: failed as it must: {found[0].get('name')}")
 if bad:
     sys.exit("e2e-misconfigured:\n  " + "\n  ".join(bad))
+PY
+
+# A node whose runtime drops the environment pods give their containers is
+# the node's failure, found at the kubelet sync within a minute: exit code 1,
+# a failed check naming it, no spec run.
+echo "==> e2e-misconfigured: the runtime's default handler drops the containers' environment"
+RUNTIME_HANDLER=noenv "$ROOT/build/node-up.sh" >/dev/null
+export REPORT_PATH=$OUT/results-noenv
+start=$SECONDS
+set +e
+FOCUS='\[sig-node\] Pods should get a host IP' "$ROOT/build/run.sh"
+rc=$?
+set -e
+((rc == 1)) || die "node-test run exited $rc on a node that drops the containers' environment, want 1 (the node's failure)"
+((SECONDS - start < 240)) || die "the run took $((SECONDS - start))s to find that the node drops the containers' environment"
+grep -q '^FAIL: no spec ran' "$REPORT_PATH/summary.txt" || die "summary: $(head -1 "$REPORT_PATH/summary.txt")"
+python3 - "$REPORT_PATH/junit_01.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+for c in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    f = c.find("failure")
+    if c.get("name") == "[runtime] container environment" and f is not None and "drops the environment" in (f.get("message") or ""):
+        print("e2e-misconfigured: failed as it must: [runtime] container environment")
+        break
+else:
+    sys.exit("e2e-misconfigured: no failed check [runtime] container environment saying the node drops the environment")
 PY

@@ -14,7 +14,9 @@
 # systemd service's is (systemd-journald is started for it), instead of in
 # _output/node/logs/kubelet.log. RUNTIME_HANDLER=misconfigured makes the
 # runtime's default handler the misconfigured one (build/misconfigured-runc):
-# a node broken on purpose, for every pod, sandboxes included.
+# a node broken on purpose, for every pod, sandboxes included;
+# RUNTIME_HANDLER=noenv one that drops the environment pods give their
+# containers (build/noenv-runc).
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -44,8 +46,8 @@ DEAD_REGISTRY=http://127.0.0.1:9
 	die "KUBELET_AUTH: $KUBELET_AUTH is not anonymous or x509"
 [[ $KUBELET_LOG == file || $KUBELET_LOG == journal ]] ||
 	die "KUBELET_LOG: $KUBELET_LOG is not file or journal"
-[[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured ]] ||
-	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc or misconfigured"
+[[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured || $RUNTIME_HANDLER == noenv ]] ||
+	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc, misconfigured or noenv"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
@@ -102,6 +104,13 @@ state = "/run/containerd"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.misconfigured.options]
         BinaryName = "$ROOT/build/misconfigured-runc"
+        SystemdCgroup = false
+    # A handler that drops the environment pods give their containers
+    # (build/noenv-runc).
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.noenv]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.noenv.options]
+        BinaryName = "$ROOT/build/noenv-runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"

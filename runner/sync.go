@@ -15,11 +15,17 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/node-test/node-test/images"
+	"github.com/node-test/node-test/runner/validate"
 )
 
 // ErrKubeletNotSynced means the kubelet did not act on this control plane's
 // pods and services in time.
 var ErrKubeletNotSynced = errors.New("the kubelet did not catch up with the local control plane")
+
+// ErrEnvironmentDropped means a container lacked a variable its pod's spec
+// sets literally: the node does not give containers the environment pods
+// ask for, a failure of the node, not a delay of the kubelet's.
+var ErrEnvironmentDropped = errors.New("the node drops the environment pods give their containers")
 
 // ErrKubeletRefused means the kubelet refused the control plane's request
 // to its API (a pod's log): every spec reading logs, running exec or
@@ -27,6 +33,9 @@ var ErrKubeletNotSynced = errors.New("the kubelet did not catch up with the loca
 var ErrKubeletRefused = errors.New("the kubelet refuses the local control plane's requests to its API")
 
 const (
+	// literalEnv is a variable the probe pod's spec sets literally: a
+	// container that lacks it shows a node that drops what pods ask for.
+	literalEnv = "NODE_TEST_SYNC_LITERAL"
 	// syncTimeout bounds the wait for the kubelet to catch up.
 	syncTimeout = 3 * time.Minute
 	// syncService is the service whose environment variables the probe
@@ -77,7 +86,7 @@ func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
 	err = wait.PollUntilContextTimeout(ctx, 2*time.Second, syncTimeout, true, func(ctx context.Context) (bool, error) {
 		attempts++
 		last = probeKubelet(ctx, rc.Client, ns.Name, rc.NodeName, busybox[0].Ref)
-		if errors.Is(last, ErrKubeletRefused) {
+		if errors.Is(last, ErrKubeletRefused) || errors.Is(last, ErrEnvironmentDropped) {
 			return false, last
 		}
 		if last != nil {
@@ -88,6 +97,12 @@ func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
 	switch {
 	case errors.Is(err, ErrKubeletRefused):
 		return err
+	case errors.Is(err, ErrEnvironmentDropped):
+		// The node's failure: a check that fails, and no spec runs on a
+		// node whose containers cannot be told anything.
+		rc.addCheck(validate.Check{Area: "runtime", Name: "container environment", Verdict: validate.Fail, Message: err.Error(),
+			Fix: "the runtime must start a container with the env of its CRI config (a runtime handler or OCI hook that rewrites process.env breaks every pod that is configured through its environment)"})
+		return fmt.Errorf("%w: %w", err, ErrSpecsFailed)
 	case err != nil:
 		return fmt.Errorf("%w after %v: %v: check the kubelet's log for errors reaching http://localhost:8080", ErrKubeletNotSynced, syncTimeout, last)
 	}
@@ -95,8 +110,13 @@ func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
 	return nil
 }
 
+// probeEnvValue is the value of literalEnv in the probe pod's spec.
+const probeEnvValue = "set-by-the-pod-spec"
+
 // probeKubelet runs a pod that prints its environment on node and checks it
-// holds the sync service's variables.
+// holds the variable its spec sets, then the sync service's variables: the
+// first missing is the node's failure, the second a kubelet that has not
+// caught up yet.
 func probeKubelet(ctx context.Context, c kubernetes.Interface, ns, node, image string) error {
 	pod := &v1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "probe-" + rand.String(5)},
@@ -106,6 +126,7 @@ func probeKubelet(ctx context.Context, c kubernetes.Interface, ns, node, image s
 			DNSPolicy:     v1.DNSDefault,
 			Containers: []v1.Container{{
 				Name: "probe", Image: image, ImagePullPolicy: v1.PullNever, Command: []string{"env"},
+				Env: []v1.EnvVar{{Name: literalEnv, Value: probeEnvValue}},
 			}},
 			TerminationGracePeriodSeconds: new(int64),
 		},
@@ -141,6 +162,10 @@ func probeKubelet(ctx context.Context, c kubernetes.Interface, ns, node, image s
 			"set authorization.mode: Webhook (the local control plane allows every request) or AlwaysAllow in its config", ErrKubeletRefused, err)
 	case err != nil:
 		return fmt.Errorf("get the probe pod's log: %w", err)
+	}
+	if !strings.Contains(string(log), literalEnv+"="+probeEnvValue) {
+		return fmt.Errorf("%w: the probe pod's container lacks %s=%s, which its spec sets (its environment: %q)",
+			ErrEnvironmentDropped, literalEnv, probeEnvValue, strings.TrimSpace(string(log)))
 	}
 	want := strings.ToUpper(strings.ReplaceAll(syncService, "-", "_")) + "_SERVICE_HOST="
 	if !strings.Contains(string(log), want) {
