@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -69,8 +70,11 @@ const (
 	SpecSuite       = "Node Conformance"
 )
 
-// Report is a run's JUnit report, read back into one model.
+// Report is a run's JUnit report, read back into one model. Its methods
+// may be called from several goroutines: a run interrupted writes what it
+// has while its phases still add to it.
 type Report struct {
+	mu     sync.Mutex
 	suites reporters.JUnitTestSuites
 }
 
@@ -100,6 +104,8 @@ func Load(dir string) (*Report, error) {
 // Ginkgo's suite-level nodes that passed ([SynchronizedBeforeSuite] and the
 // like) are not cases of their own.
 func (r *Report) Cases() []Case {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var out []Case
 	for _, s := range r.suites.TestSuites {
 		for _, tc := range s.TestCases {
@@ -137,6 +143,8 @@ func (r *Report) Counts() Counts {
 // Add records a testcase of the runner's own (a setup step or a system check)
 // in suite, creating the suite when needed.
 func (r *Report) Add(suite string, c Case) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	tc := reporters.JUnitTestCase{Name: c.Name, Classname: suite, Status: string(c.Status), Time: c.Seconds}
 	switch c.Status {
 	case StatusFailed:
@@ -163,6 +171,8 @@ func (r *Report) Add(suite string, c Case) {
 
 // Write writes the report as dir/junit_01.xml, with every count recomputed.
 func (r *Report) Write(dir string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	s := &r.suites
 	s.Tests, s.Disabled, s.Errors, s.Failures, s.Time = 0, 0, 0, 0, 0
 	for i := range s.TestSuites {
@@ -408,9 +418,13 @@ func firstLine(s string) string {
 // Merge returns a report holding the suites of first, then those of rest.
 func Merge(first *Report, rest ...*Report) *Report {
 	out := &Report{}
-	out.suites.TestSuites = append(out.suites.TestSuites, first.suites.TestSuites...)
-	for _, r := range rest {
-		out.suites.TestSuites = append(out.suites.TestSuites, r.suites.TestSuites...)
+	for _, r := range append([]*Report{first}, rest...) {
+		r.mu.Lock()
+		for _, s := range r.suites.TestSuites {
+			s.TestCases = slices.Clone(s.TestCases)
+			out.suites.TestSuites = append(out.suites.TestSuites, s)
+		}
+		r.mu.Unlock()
 	}
 	return out
 }
@@ -508,17 +522,29 @@ func Clear(dir string) ([]string, error) {
 
 // RecordRun writes dir's manifest: every entry of dir but kept, the entries
 // Clear left at the start of the run.
-func RecordRun(dir string, kept []string) error {
+//
+// With planned, it names the fixed names a run writes (Written) as well,
+// written yet or not: a run records its manifest so as soon as it has
+// cleared the directory, so that one killed before its end leaves what it
+// wrote to the next run; at its end, it records what it did write.
+func RecordRun(dir string, kept []string, planned bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("read the report directory: %w", err)
 	}
+	var names []string
+	if planned {
+		names = Written()
+	}
+	for _, e := range entries {
+		if e.Name() != RunManifest && !slices.Contains(kept, e.Name()) && !slices.Contains(names, e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
 	var b strings.Builder
 	b.WriteString("# What node-test's last run wrote in this directory: its next run removes these.\n")
-	for _, e := range entries {
-		if e.Name() != RunManifest && !slices.Contains(kept, e.Name()) {
-			b.WriteString(e.Name() + "\n")
-		}
+	for _, name := range names {
+		b.WriteString(name + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, RunManifest), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", RunManifest, err)

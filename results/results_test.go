@@ -298,7 +298,7 @@ func TestClearRemovesWhatThePreviousRunRecorded(t *testing.T) {
 	write(filepath.Join(dir, "pod-resize-1234", "resize-test", "c1", "logs.txt"))
 	write(filepath.Join(dir, "controlplane", "etcd.log"))
 	write(filepath.Join(dir, JUnitFile))
-	if err := RecordRun(dir, kept); err != nil {
+	if err := RecordRun(dir, kept, false); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, RunManifest))

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -13,6 +16,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/yaml"
+
+	"github.com/node-test/node-test/runner/host"
 )
 
 // ErrNodeNotReady means the node did not register or become Ready in time.
@@ -177,4 +183,48 @@ func DeleteRuntimeClasses(ctx context.Context, c kubernetes.Interface, logger *s
 		logger.Info("deleted a RuntimeClass left in the control plane", "name", rc.Name)
 	}
 	return nil
+}
+
+// RemoveStaticPods removes from the kubelet's static pod directory dir (a
+// host path) the manifests of pods in the specs' namespaces, so that the
+// kubelet stops them: a manifest a spec writes there outlives the spec's
+// process, and a run interrupted or killed would leave its static pods
+// running on the node. A manifest of any other namespace is the node's own,
+// and stays. It returns the host paths it removed.
+func RemoveStaticPods(ctx context.Context, c kubernetes.Interface, h *host.Host, dir string) ([]string, error) {
+	if dir == "" || h == nil {
+		return nil, nil
+	}
+	nss, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: testNamespaceLabel})
+	if err != nil {
+		return nil, fmt.Errorf("list test namespaces: %w", err)
+	}
+	test := map[string]bool{}
+	for _, ns := range nss.Items {
+		test[ns.Name] = true
+	}
+	entries, err := os.ReadDir(h.Path(dir))
+	if err != nil {
+		return nil, fmt.Errorf("read the static pod directory %s: %w", dir, err)
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		b, err := os.ReadFile(h.Path(p))
+		if err != nil {
+			continue
+		}
+		var pod v1.Pod
+		if err := yaml.Unmarshal(b, &pod); err != nil || !test[pod.Namespace] {
+			continue
+		}
+		if err := os.Remove(h.Path(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("remove the static pod manifest %s: %w", p, err)
+		}
+		removed = append(removed, p)
+	}
+	return removed, nil
 }

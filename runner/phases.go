@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,7 +31,9 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	rc.mu.Lock()
 	rc.Host = h
+	rc.mu.Unlock()
 	for _, bin := range []string{"conformance.test", "ginkgo"} {
 		if _, err := os.Stat(filepath.Join(rc.Config.BinDir, bin)); err != nil {
 			return fmt.Errorf("%s not found in %s: build it (make build) or give --bin-dir", bin, rc.Config.BinDir)
@@ -47,7 +50,9 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 		return fmt.Errorf("FOCUS %q and SKIP %q select no spec: correct them (node-test list --focus=... --skip=... prints what a selection runs)",
 			rc.Config.Focus, rc.Config.Skip)
 	}
+	rc.mu.Lock()
 	rc.Specs = specs
+	rc.mu.Unlock()
 	rc.Logger.Info("specs selected", "specs", len(specs))
 	r, err := h.Runtime("")
 	if err != nil {
@@ -62,7 +67,9 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 		if err != nil {
 			rc.Logger.Warn("the kubelet's static pod directory is unknown: static pod specs will skip (give --static-pod-dir)", "error", err.Error())
 		} else {
+			rc.mu.Lock()
 			rc.Config.StaticPodDir = dir
+			rc.mu.Unlock()
 			rc.Logger.Info("the kubelet's static pod directory", "dir", dir)
 		}
 	}
@@ -138,16 +145,19 @@ func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return fmt.Errorf("create API client: %w", err)
 	}
+	rc.mu.Lock()
 	rc.Client = c
+	rc.mu.Unlock()
 	rc.Logger.Info("control plane ready", "url", rc.APIURL, "secure", cp.SecureURL(), "took", cp.ReadyDuration().Round(time.Millisecond))
 	// A run that was killed left what its teardown would have deleted.
 	return deleteLeftovers(ctx, rc)
 }
 
-// deleteLeftovers deletes what specs create in the control plane's store
-// and a run removes once its specs end: their namespaces and the
+// deleteLeftovers deletes what specs create and a run removes once its
+// specs end: their static pods' manifests, their namespaces and the
 // RuntimeClasses.
 func deleteLeftovers(ctx context.Context, rc *RunContext) error {
+	removeStaticPods(ctx, rc)
 	if err := DeleteTestNamespaces(ctx, rc.Client, rc.Logger); err != nil {
 		return err
 	}
@@ -166,6 +176,18 @@ func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
 	return p.cp.Stop()
 }
 
+// removeStaticPods removes the specs' static pod manifests from the
+// kubelet's static pod directory, logging what it did.
+func removeStaticPods(ctx context.Context, rc *RunContext) {
+	removed, err := RemoveStaticPods(ctx, rc.Client, rc.Host, rc.Config.StaticPodDir)
+	if len(removed) > 0 {
+		rc.Logger.Info("removed the specs' static pod manifests", "manifests", strings.Join(removed, ","))
+	}
+	if err != nil {
+		rc.Logger.Warn("the specs' static pod manifests", "error", err.Error())
+	}
+}
+
 // nodePhase waits for the node to register and become Ready.
 type nodePhase struct{}
 
@@ -176,7 +198,9 @@ func (*nodePhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	rc.mu.Lock()
 	rc.NodeName, rc.About.Node = n, n
+	rc.mu.Unlock()
 	return nil
 }
 
@@ -199,9 +223,11 @@ func (*nodeFactsPhase) Run(ctx context.Context, rc *RunContext) error {
 		return fmt.Errorf("get node %s: %w", rc.NodeName, err)
 	}
 	info := node.Status.NodeInfo
+	rc.mu.Lock()
 	rc.About.Architecture = info.Architecture
 	rc.About.KubeletVersion, rc.About.ContainerRuntime = info.KubeletVersion, info.ContainerRuntimeVersion
 	rc.About.OSImage, rc.About.KernelVersion = info.OSImage, info.KernelVersion
+	rc.mu.Unlock()
 	rc.Logger.Info("node", "name", node.Name, "kubelet", info.KubeletVersion, "runtime", info.ContainerRuntimeVersion,
 		"os", info.OSImage, "kernel", info.KernelVersion, "arch", info.Architecture)
 	for _, c := range []validate.Check{

@@ -7,6 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -62,6 +65,10 @@ type RunContext struct {
 	// keptReportEntries are the report directory's entries that no run
 	// wrote, left by results.Clear.
 	keptReportEntries []string
+	// mu guards Host, Client, Specs, NodeName, About and the static pod
+	// directory while the phases run: an interrupt reads them from another
+	// goroutine.
+	mu sync.Mutex
 }
 
 // Phases is the run, in order.
@@ -91,6 +98,35 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		return err
 	}
 	rc.keptReportEntries = kept
+	// Named at once: a run killed before its end leaves its files to the
+	// next run to clear, not as files of someone else's.
+	if err := results.RecordRun(cfg.ReportDir, kept, true); err != nil {
+		return err
+	}
+
+	// Interrupted, the run writes what it knows at once: docker stop kills
+	// it 10 s after its SIGTERM, well before a full teardown ends.
+	phasesDone := make(chan struct{})
+	provisional := make(chan struct{})
+	go func() {
+		defer close(provisional)
+		select {
+		case <-ctx.Done():
+			writeProvisional(rc, context.Cause(ctx))
+			// Then the static pods, which the kubelet stops at once: a
+			// kill during the teardown leaves none running.
+			rc.mu.Lock()
+			client, h, dir := rc.Client, rc.Host, rc.Config.StaticPodDir
+			rc.mu.Unlock()
+			if client != nil {
+				quick, cancel := context.WithTimeout(abortContext(ctx), 5*time.Second)
+				removed, err := RemoveStaticPods(quick, client, h, dir)
+				cancel()
+				rc.Logger.Warn("interrupted: the specs' static pod manifests removed", "manifests", strings.Join(removed, ","), "error", err)
+			}
+		case <-phasesDone:
+		}
+	}()
 
 	var started []Phase
 	var runErr error
@@ -119,8 +155,12 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		logger.Info("phase done", slog.String("phase", p.Name()), slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 	}
 
-	// Teardown runs even when ctx is cancelled: give it its own deadline.
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
+	close(phasesDone)
+	<-provisional
+
+	// Teardown runs even when ctx is cancelled: give it its own deadline,
+	// which a second interrupt (Abort) cuts short.
+	stopCtx, cancel := context.WithTimeout(abortContext(ctx), 3*time.Minute)
 	defer cancel()
 	for i := len(started) - 1; i >= 0; i-- {
 		if s, ok := started[i].(Stopper); ok {
@@ -143,6 +183,53 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 			len(rc.Summary.NotRunCases), ErrIncomplete)
 	}
 	return runErr
+}
+
+// abortKey is the context key of the context whose end aborts the teardown.
+type abortKey struct{}
+
+// WithAbort returns ctx carrying abort: a run on ctx that is interrupted
+// (ctx done) still tears down, unless abort is done too, as on a second
+// SIGINT or SIGTERM: then it skips what is left of the teardown and exits.
+func WithAbort(ctx, abort context.Context) context.Context {
+	return context.WithValue(ctx, abortKey{}, abort)
+}
+
+// abortContext is the context a teardown runs in: not done when ctx is,
+// done when its abort context is.
+func abortContext(ctx context.Context) context.Context {
+	if abort, ok := ctx.Value(abortKey{}).(context.Context); ok {
+		return abort
+	}
+	return context.WithoutCancel(ctx)
+}
+
+// writeProvisional writes the report of an interrupted run as it stands: its
+// steps and checks, the interrupt, and every selected spec as not reported
+// yet. The run's end writes the full report over it, if it gets there.
+func writeProvisional(rc *RunContext, cause error) {
+	start := time.Now()
+	rc.mu.Lock()
+	specs, about := rc.Specs, rc.About
+	about.HostLogs, about.Restarts = slices.Clone(about.HostLogs), slices.Clone(about.Restarts)
+	rc.mu.Unlock()
+	r := results.Merge(rc.Report)
+	r.Add(results.SetupSuite, results.Case{Name: "interrupted", Status: results.StatusFailed,
+		Message: fmt.Sprintf("%v: this report was written at the interrupt; the run then stopped the specs and tore down what it created (a second SIGINT or SIGTERM skips the teardown)", cause)})
+	for _, s := range specs {
+		r.Add(results.SpecSuite, results.Case{Name: "[It] " + s.Text, Status: results.StatusFailed, Message: "not reported: the run was interrupted"})
+	}
+	dir := rc.Config.ReportDir
+	about.Finished = time.Now()
+	err := r.Write(dir)
+	if err == nil {
+		_, err = r.WriteSummary(dir, about)
+	}
+	if err != nil {
+		rc.Logger.Error("write the report of the interrupted run", "error", err.Error())
+		return
+	}
+	rc.Logger.Warn("interrupted: the report as it stands is written; stopping the specs and tearing down", "report", dir, "took", time.Since(start).Round(time.Millisecond))
 }
 
 // runPhase runs p; a panic in it is its failure, with the stack, so that
@@ -189,5 +276,5 @@ func writeResults(rc *RunContext) error {
 	}
 	rc.Summary = &sum
 	fmt.Fprintf(rc.Out, "%s; report in %s\n", sum.Headline(), dir)
-	return results.RecordRun(dir, rc.keptReportEntries)
+	return results.RecordRun(dir, rc.keptReportEntries, false)
 }

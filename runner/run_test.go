@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -320,5 +321,83 @@ XML
 	}
 	if want := "INCOMPLETE: 1 passed, 0 failed, 1 skipped (1 of them not run because of node-test's setup) of 2 specs;"; !strings.HasPrefix(out.String(), want) {
 		t.Errorf("Run printed %q, want %q", out.String(), want)
+	}
+}
+
+// slowToStop is a phase that runs until the run is interrupted, then takes
+// its time to stop, as ginkgo does running the specs' cleanup; its Stop
+// waits on the teardown's context for as long as it is given.
+type slowToStop struct {
+	stopping time.Duration
+	stopped  chan string
+}
+
+func (s *slowToStop) Name() string { return "specs" }
+func (s *slowToStop) Run(ctx context.Context, _ *RunContext) error {
+	<-ctx.Done()
+	time.Sleep(s.stopping)
+	return context.Cause(ctx)
+}
+func (s *slowToStop) Stop(ctx context.Context, _ *RunContext) error {
+	select {
+	case <-ctx.Done():
+		s.stopped <- "cut short"
+	case <-time.After(time.Minute):
+		s.stopped <- "finished"
+	}
+	return nil
+}
+
+// TestAnInterruptWritesTheReportAtOnce interrupts a run whose specs take
+// five seconds to stop: within two seconds the report directory holds a
+// JUnit and a summary saying the run was interrupted, with the selected
+// specs not reported; a second interrupt cuts the teardown short.
+func TestAnInterruptWritesTheReportAtOnce(t *testing.T) {
+	cfg := testConfig(t)
+	phase := &slowToStop{stopping: 5 * time.Second, stopped: make(chan string, 1)}
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	abort, abortNow := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(WithAbort(ctx, abort), cfg, slog.New(slog.DiscardHandler), io.Discard,
+			[]Phase{selection{{Text: "spec one"}, {Text: "spec two"}}, phase})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	interrupted := time.Now()
+	interrupt(errors.New("interrupted by terminated"))
+
+	var names []string
+	for time.Since(interrupted) < 2*time.Second && len(names) == 0 {
+		time.Sleep(100 * time.Millisecond)
+		if r, err := results.Load(cfg.ReportDir); err == nil {
+			for _, c := range r.Cases() {
+				names = append(names, c.Name+"="+string(c.Status))
+			}
+		}
+	}
+	got := strings.Join(names, " ")
+	for _, want := range []string{"interrupted=failed", "[It] spec one=failed", "[It] spec two=failed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("2 s after the interrupt, the JUnit holds %q, want %q", got, want)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(cfg.ReportDir, results.SummaryFile)); err != nil || !strings.HasPrefix(string(b), "FAIL: 0 passed, 2 failed") {
+		t.Errorf("2 s after the interrupt, summary.txt: %q, %v", b, err)
+	}
+
+	// The specs stop 5 s after the interrupt; the teardown then waits, until
+	// the second interrupt.
+	time.Sleep(6 * time.Second)
+	abortNow()
+	select {
+	case how := <-phase.stopped:
+		if how != "cut short" {
+			t.Errorf("the teardown %s, want it cut short by the second interrupt", how)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the teardown did not end after the second interrupt")
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "interrupted by terminated") {
+		t.Errorf("Run = %v, want the interrupt", err)
 	}
 }

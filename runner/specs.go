@@ -128,6 +128,9 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		case <-time.After(2 * time.Minute):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			runErr = <-done
+		case <-abortContext(ctx).Done():
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			runErr = <-done
 		}
 		runErr = fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}

@@ -32,14 +32,26 @@ const (
 )
 
 // Main runs node-test with the process's arguments and streams, and returns
-// the exit code. SIGINT and SIGTERM cancel the run's context, so teardown
-// still happens.
+// the exit code. The first SIGINT or SIGTERM cancels the run's context: the
+// run writes its report as it stands at once, removes the specs' static
+// pods, stops the specs and tears down what it created. A second one aborts
+// that teardown: the run exits as soon as it can.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	streams := Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	err := Run(ctx, logger, streams, os.Args[1:])
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	abort, abortNow := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		s := <-sigs
+		interrupt(fmt.Errorf("interrupted by %v", s))
+		s = <-sigs
+		logger.Warn("second signal: the teardown is cut short", "signal", s.String())
+		abortNow()
+	}()
+	err := Run(runner.WithAbort(ctx, abort), logger, streams, os.Args[1:])
 	return exitCode(err, streams.Err)
 }
 

@@ -79,7 +79,7 @@ func reportRefusal(cfg *runner.Config, err error) error {
 		if _, werr := r.WriteSummary(cfg.ReportDir, cfg.About()); werr != nil {
 			return errors.Join(err, werr)
 		}
-		if werr := results.RecordRun(cfg.ReportDir, kept); werr != nil {
+		if werr := results.RecordRun(cfg.ReportDir, kept, false); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
