@@ -34,6 +34,7 @@ const (
 	etcdDirName        = "etcd"
 	kubeconfigFileName = "kubeconfig"
 	etcdLogFileName    = "etcd.log"
+	etcdSocketName     = "etcd.sock"
 	apiserverLogName   = "kube-apiserver.log"
 )
 
@@ -64,15 +65,18 @@ type ControlPlane struct {
 	insecureAddr string // host:port actually bound
 	securePort   int
 
-	dir           string
-	pki           *pki
-	caPEM         []byte
-	adminToken    string
-	etcdLog       *logSink
-	apiserverLog  *logSink
-	klogRedirect  bool
-	ownsProcess   bool // holds running
-	etcd          *embed.Etcd
+	dir          string
+	pki          *pki
+	caPEM        []byte
+	adminToken   string
+	etcdLog      *logSink
+	apiserverLog *logSink
+	klogRedirect bool
+	ownsProcess  bool // holds running
+	etcd         *embed.Etcd
+	// socketDir holds etcd's socket when the run directory's path is too
+	// long for one.
+	socketDir     string
 	apiCancel     context.CancelCauseFunc
 	apiDone       <-chan error
 	apiReady      bool
@@ -201,7 +205,11 @@ func (c *ControlPlane) Start(ctx context.Context) (err error) {
 		}
 		dataDir, durable = c.cfg.DataDir, true
 	}
-	etcd, etcdURL, err := startEtcd(ctx, dataDir, durable, c.etcdLog)
+	socket, err := c.etcdSocket()
+	if err != nil {
+		return err
+	}
+	etcd, etcdURL, err := startEtcd(ctx, dataDir, socket, durable, c.etcdLog)
 	if err != nil {
 		return &ComponentError{Component: "etcd", Err: err, Log: c.etcdLog.tail()}
 	}
@@ -385,8 +393,11 @@ func (c *ControlPlane) teardown() error {
 			errs = appendCloseErr(errs, "close log", s.close())
 		}
 	}
-	if c.dir != "" {
-		if err := os.RemoveAll(c.dir); err != nil {
+	for _, d := range []string{c.dir, c.socketDir} {
+		if d == "" {
+			continue
+		}
+		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, fmt.Errorf("remove run directory: %w", err))
 		}
 	}
@@ -394,6 +405,30 @@ func (c *ControlPlane) teardown() error {
 		running.Store(false)
 	}
 	return errors.Join(errs...)
+}
+
+// maxSocketPath is the longest path a unix socket may have on Linux (its
+// sun_path holds 108 bytes, the terminating NUL included).
+const maxSocketPath = 107
+
+// etcdSocket returns the path of etcd's client socket: in the run
+// directory, or, when that path is too long for a socket, in a private
+// directory of its own under the system's temporary directory, removed by
+// Stop.
+func (c *ControlPlane) etcdSocket() (string, error) {
+	socket := filepath.Join(c.dir, etcdSocketName)
+	if len(socket) <= maxSocketPath {
+		return socket, nil
+	}
+	d, err := os.MkdirTemp("", "node-test-etcd-")
+	if err != nil {
+		return "", fmt.Errorf("create etcd's socket directory: %w", err)
+	}
+	c.socketDir = d
+	if err := os.Chmod(d, 0o700); err != nil {
+		return "", fmt.Errorf("restrict etcd's socket directory: %w", err)
+	}
+	return filepath.Join(d, etcdSocketName), nil
 }
 
 // monitor turns a component dying after Start into an error on Err.

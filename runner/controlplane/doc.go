@@ -13,7 +13,8 @@
 //     in-cluster names), the apiserver→kubelet client certificate, a
 //     service-account key pair, the static token file, the etcd data and a
 //     kubeconfig for the insecure endpoint;
-//   - etcd on kernel-chosen loopback ports (never 2379/2380), the apiserver's
+//   - etcd's clients served on a unix socket in the 0700 run directory, its
+//     peer on a kernel-chosen loopback port (never 2379/2380), the apiserver's
 //     secure port on 127.0.0.1 (Config.SecurePort), and the insecure
 //     endpoint, which is loopback-only unless Config.AllowNonLoopback is set;
 //   - the components' logs (etcd.log, kube-apiserver.log), kept out of the

@@ -13,19 +13,20 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// startEtcd starts a single-member etcd with its data in dataDir, client
-// and peer on free 127.0.0.1 ports, and waits until it serves or fails.
-// Only a durable store is fsynced.
-func startEtcd(ctx context.Context, dataDir string, durable bool, logs io.Writer) (*embed.Etcd, string, error) {
-	clientPort, err := freeLoopbackPort()
-	if err != nil {
-		return nil, "", err
-	}
+// startEtcd starts a single-member etcd with its data in dataDir, its
+// clients served on the unix socket socket, and waits until it serves or
+// fails. The socket is in the control plane's 0700 run directory: etcd
+// authenticates nobody, and a TCP port, even on loopback, would let any
+// local user or host-network pod write the store. Its peer port (on a free
+// 127.0.0.1 port: etcd takes peers only on TCP or a socket named relative
+// to its working directory) serves no client: a peer of another cluster is
+// refused. Only a durable store is fsynced.
+func startEtcd(ctx context.Context, dataDir, socket string, durable bool, logs io.Writer) (*embed.Etcd, string, error) {
 	peerPort, err := freeLoopbackPort()
 	if err != nil {
 		return nil, "", err
 	}
-	clientURL := url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(clientPort)}
+	clientURL := url.URL{Scheme: "unix", Path: socket}
 	peerURL := url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(peerPort)}
 
 	cfg := embed.NewConfig()

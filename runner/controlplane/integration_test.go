@@ -322,7 +322,22 @@ func TestIntegrationControlPlane(t *testing.T) {
 	}
 	defer openWatch.Stop()
 	etcdCfg := cp.etcd.Config()
-	etcdAddrs := []string{etcdCfg.ListenClientUrls[0].Host, etcdCfg.ListenPeerUrls[0].Host}
+	// etcd serves its clients on a unix socket in the 0700 run directory,
+	// never on a TCP port any local process could write the store through.
+	client := etcdCfg.ListenClientUrls[0]
+	socketDir := filepath.Dir(client.Path)
+	if client.Scheme != "unix" || (socketDir != cp.dir && socketDir != cp.socketDir) {
+		t.Errorf("etcd serves its clients at %s, want a unix socket in the run directory %s", client.String(), cp.dir)
+	}
+	if fi, err := os.Stat(socketDir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("etcd's socket directory %s: %v; want mode 0700", socketDir, err)
+	}
+	defer func() {
+		if _, err := os.Stat(socketDir); !os.IsNotExist(err) {
+			t.Errorf("etcd's socket directory %s is left after Stop: %v", socketDir, err)
+		}
+	}()
+	etcdAddrs := []string{etcdCfg.ListenPeerUrls[0].Host}
 	goroutines := runtime.NumGoroutine()
 	begin := time.Now()
 	err = cp.Stop()
