@@ -7,6 +7,7 @@ import (
 	"time"
 
 	containerd "github.com/containerd/containerd/v2/client"
+	"github.com/containerd/errdefs"
 	"github.com/containerd/platforms"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -103,7 +104,8 @@ func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
 	defer c.Close()
 	var errs []error
 	for _, ref := range refs {
-		if _, err := setPinned(ctx, c, ref, false); err != nil {
+		// An image no longer there is not pinned either.
+		if _, err := setPinned(ctx, c, ref, false); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -28,6 +29,11 @@ type imagesPhase struct {
 
 func (*imagesPhase) Name() string { return "images" }
 
+// PinStateFile is where, on the host, a run names the images it pinned
+// until it unpins them: a run killed before its end leaves them to the
+// next run to unpin.
+const PinStateFile = "/var/lib/node-test/pinned-images"
+
 func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 	need := neededImages(rc)
 	l, closeFn, err := NewLoader(rc.Host, "")
@@ -35,6 +41,9 @@ func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	defer closeFn()
+	if pinner, ok := l.(images.Pinner); ok {
+		unpinLeftovers(ctx, rc, pinner)
+	}
 	start := time.Now()
 	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), need)
 	for _, l := range loaded {
@@ -42,8 +51,34 @@ func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 			p.pinned = append(p.pinned, l.Ref)
 		}
 	}
+	if len(p.pinned) > 0 {
+		state := rc.Host.Path(PinStateFile)
+		if werr := os.MkdirAll(filepath.Dir(state), 0o700); werr != nil {
+			return errors.Join(err, werr)
+		}
+		if werr := os.WriteFile(state, []byte(strings.Join(p.pinned, "\n")+"\n"), 0o600); werr != nil {
+			return errors.Join(err, fmt.Errorf("record the images pinned for the run: %w", werr))
+		}
+	}
 	LogLoaded(rc.Logger, loaded, time.Since(start))
 	return err
+}
+
+// unpinLeftovers unpins the images an earlier run pinned and, killed,
+// never unpinned.
+func unpinLeftovers(ctx context.Context, rc *RunContext, pinner images.Pinner) {
+	state := rc.Host.Path(PinStateFile)
+	b, err := os.ReadFile(state)
+	if err != nil {
+		return
+	}
+	refs := strings.Fields(string(b))
+	if err := pinner.Unpin(ctx, refs); err != nil {
+		rc.Logger.Warn("unpin the images an earlier run left pinned", "images", strings.Join(refs, ","), "error", err.Error())
+		return
+	}
+	rc.Logger.Info("unpinned the images an earlier run, stopped before its end, left pinned", "images", strings.Join(refs, ","))
+	_ = os.Remove(state)
 }
 
 // Stop unpins the images the run pinned.
@@ -64,6 +99,7 @@ func (p *imagesPhase) Stop(ctx context.Context, rc *RunContext) error {
 		rc.Logger.Warn("the test images stay pinned on the node", "images", strings.Join(p.pinned, ","), "error", err.Error())
 		return nil
 	}
+	_ = os.Remove(rc.Host.Path(PinStateFile))
 	rc.Logger.Info("test images unpinned: they stay on the node, to the kubelet's image garbage collection", "images", strings.Join(p.pinned, ","))
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,21 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	rc.mu.Lock()
 	rc.Host = h
 	rc.mu.Unlock()
+	// The control plane's addresses, free now: found taken only once the
+	// host checks ran, they would waste them.
+	for _, a := range []struct{ what, addr, fix string }{
+		{"the local API endpoint", rc.Config.APIAddress,
+			"stop what serves it (a control plane of another run, node-test controlplane), or give another with --api-address (the kubelet must then be pointed there)"},
+		{"the control plane's secure port", net.JoinHostPort("127.0.0.1", strconv.Itoa(rc.Config.SecurePort)),
+			"stop what serves it, or give another with --secure-port (0: any free port)"},
+	} {
+		if strings.HasSuffix(a.addr, ":0") {
+			continue
+		}
+		if err := controlplane.CheckFree(a.addr); err != nil {
+			return fmt.Errorf("%s %s: %w: %s", a.what, a.addr, err, a.fix)
+		}
+	}
 	for _, bin := range []string{"conformance.test", "ginkgo"} {
 		if _, err := os.Stat(filepath.Join(rc.Config.BinDir, bin)); err != nil {
 			return fmt.Errorf("%s not found in %s: build it (make build) or give --bin-dir", bin, rc.Config.BinDir)

@@ -95,23 +95,6 @@ func builtBinDir(t *testing.T) string {
 	return bin
 }
 
-// TestRunRefusesTestArgsTheBinaryDoesNotTake passes an upstream e2e_node.test
-// flag in TEST_ARGS: the run stops at the preflight, naming it.
-func TestRunRefusesTestArgsTheBinaryDoesNotTake(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("TEST_ARGS", "--system-spec-name=gke")
-	code, out := run(t, "run", "--report-dir", dir, "--rootfs", "/", "--bin-dir", fakeBinDir(t))
-	if code != ExitSetup {
-		t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
-	}
-	msg := setupFailure(t, dir, "preflight")
-	for _, want := range []string{`TEST_ARGS "--system-spec-name=gke"`, "has no flag -system-spec-name=gke", "remove it"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("the preflight failure %q does not say %q", msg, want)
-		}
-	}
-}
-
 // TestIntegrationRunRefusesBadSelectionsBeforeAnythingStarts runs the real
 // conformance binary's dry run: a FOCUS that selects nothing, and a TEST_ARGS
 // flag of upstream's e2e_node.test, stop the run at the preflight.
@@ -130,7 +113,8 @@ func TestIntegrationRunRefusesBadSelectionsBeforeAnythingStarts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			start := time.Now()
-			code, out := run(t, append([]string{"run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin}, tc.args...)...)
+			code, out := run(t, append([]string{"run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin,
+				"--api-address", "127.0.0.1:0", "--secure-port", "0"}, tc.args...)...)
 			if code != ExitSetup {
 				t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, out)
 			}

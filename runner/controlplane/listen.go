@@ -177,3 +177,14 @@ func parseProcAddr(s string) (net.IP, int, bool) {
 	}
 	return ip, int(port), true
 }
+
+// CheckFree reports whether addr can be bound now, returning an
+// *AddressInUseError naming its owner when it cannot: a run checks the
+// control plane's addresses before anything else starts.
+func CheckFree(addr string) error {
+	ln, err := listenTCP(addr)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
