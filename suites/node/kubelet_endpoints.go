@@ -52,9 +52,13 @@ var _ = e2eframework.SIGDescribe("node")("KubeletEndpoints", e2eframework.WithNo
 
 		By("reading, on the host, the cgroup of a pod's container")
 		marker := "node-test-cgroup-" + rand.String(8)
-		pod := e2epod.NewPodClient(f).CreateSync(ctx, busyboxPod("cgroup", "main", ": "+marker+"; sleep 3600"))
+		pod := e2epod.NewPodClient(f).CreateSync(ctx, busyboxPod("cgroup", "main", "m="+marker+"; while true; do sleep 1; done"))
 		observer := startObserver(ctx, f, nil)
-		cgroup := observer.exec(`for p in /proc/[0-9]*; do if grep -q ` + marker + ` $p/cmdline 2>/dev/null; then cat $p/cgroup; break; fi; done`)
+		// The search's own processes must not match: its script builds the
+		// marker from two halves and matches it in the shell itself.
+		half := len(marker) / 2
+		cgroup := observer.exec(`m=` + marker[:half] + `; m=${m}` + marker[half:] + `; for p in /proc/[0-9]*; do ` +
+			`case "$(tr '\0' ' ' < $p/cmdline 2>/dev/null)" in *"$m"*) cat $p/cgroup; break ;; esac; done`)
 		Expect(cgroup).NotTo(BeEmpty(), "the observer does not see the container's process on the host")
 		// The kubelet names a pod's cgroup, and the runtime creates the
 		// container's under it: a runtime set to the other driver than the
