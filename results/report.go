@@ -239,6 +239,8 @@ type Summary struct {
 	Checks      Counts `json:"checks"`
 	Setup       Counts `json:"setup"`
 	FailedCases []Case `json:"failedCases,omitempty"`
+	// Floor is the least time the spec run could have taken.
+	Floor *Floor `json:"floor,omitempty"`
 	// NotRunCases are the skipped specs node-test's setup kept from
 	// running, each with the fix in its message; Specs.Skipped counts them.
 	NotRunCases []Case `json:"notRunCases,omitempty"`
@@ -276,6 +278,9 @@ func (s Summary) Lines() [][2]string {
 	if s.Setup.Total > 0 {
 		out = append(out, [2]string{"setup", s.Setup.String() + " steps"})
 	}
+	if s.Floor != nil {
+		out = append(out, [2]string{"floor", s.Floor.String(s.About.SpecsSeconds)})
+	}
 	return append(out, s.About.Lines()...)
 }
 
@@ -301,6 +306,51 @@ type About struct {
 	// Restarts names the host daemons (kubelet, runtime) that restarted or
 	// stopped during the run.
 	Restarts []string `json:"restarts,omitempty"`
+	// Parallelism is the run's PARALLELISM; SpecsSeconds how long its spec
+	// run took, wall clock, once it ended.
+	Parallelism  int     `json:"parallelism,omitempty"`
+	SpecsSeconds float64 `json:"specsSeconds,omitempty"`
+}
+
+// Floor is the least time a spec run could take on its parallelism, from
+// its specs' own durations: it cannot end before its longest spec, nor
+// before the sum of its specs' times spread over its parallel processes.
+type Floor struct {
+	Seconds        float64 `json:"seconds"`
+	LongestSeconds float64 `json:"longestSeconds"`
+	LongestSpec    string  `json:"longestSpec"`
+	SumSeconds     float64 `json:"sumSeconds"`
+	Parallelism    int     `json:"parallelism"`
+	// Ratio is the spec run's wall time over the floor.
+	Ratio float64 `json:"ratio"`
+}
+
+// floorOf returns the floor of the spec cases, or nil when the run did not
+// time its specs.
+func floorOf(specs []Case, about About) *Floor {
+	if about.SpecsSeconds <= 0 || about.Parallelism <= 0 || len(specs) == 0 {
+		return nil
+	}
+	f := &Floor{Parallelism: about.Parallelism}
+	for _, c := range specs {
+		f.SumSeconds += c.Seconds
+		if c.Seconds > f.LongestSeconds {
+			f.LongestSeconds, f.LongestSpec = c.Seconds, c.Name
+		}
+	}
+	f.Seconds = max(f.LongestSeconds, f.SumSeconds/float64(f.Parallelism))
+	if f.Seconds > 0 {
+		f.Ratio = about.SpecsSeconds / f.Seconds
+	}
+	return f
+}
+
+// String is the floor on one line: what it is made of and how far the spec
+// run was above it.
+func (f Floor) String(specsSeconds float64) string {
+	d := func(s float64) string { return (time.Duration(s) * time.Second).Round(time.Second).String() }
+	return fmt.Sprintf("%s = max(longest spec %s, Σ %s / %d); the specs took %s, %.2f× the floor (longest: %s)",
+		d(f.Seconds), d(f.LongestSeconds), d(f.SumSeconds), f.Parallelism, d(specsSeconds), f.Ratio, strings.TrimPrefix(f.LongestSpec, "[It] "))
 }
 
 // Lines are the known fields of a, as label and value, in the order the
@@ -353,7 +403,11 @@ const (
 func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	cases := r.Cases()
 	sum := Summary{About: about, Verdict: VerdictPass}
+	var specs []Case
 	for _, c := range cases {
+		if c.Suite != SetupSuite && c.Suite != ValidationSuite {
+			specs = append(specs, c)
+		}
 		switch c.Suite {
 		case SetupSuite:
 			sum.Setup.add(c.Status)
@@ -369,6 +423,7 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 			sum.NotRunCases = append(sum.NotRunCases, c)
 		}
 	}
+	sum.Floor = floorOf(specs, about)
 	switch {
 	case sum.Failed() > 0 || len(cases) == 0:
 		sum.Verdict = VerdictFail

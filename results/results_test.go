@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -381,5 +382,32 @@ func TestSpecsNotRunBecauseOfTheSetupMakeTheVerdictIncomplete(t *testing.T) {
 				t.Errorf("summary.json: %v %+v", err, back)
 			}
 		})
+	}
+}
+
+// TestSummaryStatesTheFloorOfTheSpecRun: with 3 specs of 10, 20 and 90 s on
+// 2 processes and a spec run of 120 s, the floor is the longest spec,
+// 90 s (the sum over 2 is 60 s), and the run took 1.33× it.
+func TestSummaryStatesTheFloorOfTheSpecRun(t *testing.T) {
+	dir := t.TempDir()
+	r := &Report{}
+	r.Add(SetupSuite, Case{Name: "control plane", Status: StatusPassed, Seconds: 500})
+	for i, secs := range []float64{10, 20, 90} {
+		r.Add(SpecSuite, Case{Name: fmt.Sprintf("[It] spec %d", i), Status: StatusPassed, Seconds: secs})
+	}
+	sum, err := r.WriteSummary(dir, About{Parallelism: 2, SpecsSeconds: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Floor == nil || sum.Floor.Seconds != 90 || sum.Floor.SumSeconds != 120 || sum.Floor.LongestSpec != "[It] spec 2" || fmt.Sprintf("%.2f", sum.Floor.Ratio) != "1.33" {
+		t.Fatalf("floor %+v, want 90 s, the longest spec's, and a ratio of 1.33", sum.Floor)
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if want := "floor      1m30s = max(longest spec 1m30s, Σ 2m0s / 2); the specs took 2m0s, 1.33× the floor (longest: spec 2)\n"; !strings.Contains(string(txt), want) {
+		t.Errorf("summary.txt lacks %q:\n%s", want, txt)
+	}
+	// Without the spec run's time, no floor is claimed.
+	if sum, _ := r.WriteSummary(dir, About{Parallelism: 2}); sum.Floor != nil {
+		t.Errorf("a floor without the spec run's time: %+v", sum.Floor)
 	}
 }

@@ -211,7 +211,7 @@ func (c *Config) ExtraEnvMap() (map[string]string, error) {
 // About is what the run's summary says of node-test and the selection
 // before anything runs.
 func (c *Config) About() results.About {
-	return results.About{NodeTest: Build(), Kubernetes: KubernetesVersion, Focus: c.Focus, Skip: c.Skip, Node: c.NodeName}
+	return results.About{NodeTest: Build(), Kubernetes: KubernetesVersion, Focus: c.Focus, Skip: c.Skip, Node: c.NodeName, Parallelism: c.Parallelism}
 }
 
 func (c *Config) String() string {

@@ -110,9 +110,15 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	// A spec process left behind must not hold the run once ginkgo is gone.
 	cmd.WaitDelay = 30 * time.Second
 	rc.Logger.Info("running specs", "command", cmd.String())
+	started := time.Now()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start ginkgo: %w", err)
 	}
+	defer func() {
+		rc.mu.Lock()
+		rc.About.SpecsSeconds = time.Since(started).Seconds()
+		rc.mu.Unlock()
+	}()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var runErr error
