@@ -20,6 +20,9 @@ var misconfiguredSamples = map[string]string{
 	"ContainerSecurityContext should give a container that drops ALL and adds NET_ADMIN": "is not exactly the capabilities the pod adds",
 	"ContainerResources should set the container's memory limit":                         "cgroup memory limit is not its 64Mi memory limit",
 	"ContainerView should mount a read-only root filesystem":                             "writable, not read-only",
+	"ContainerView should mask and make read-only the sensitive /proc paths":             "is not masked in an unprivileged container",
+	"ContainerView should set the pod's safe sysctls":                                    "in the container is not the pod's",
+	"ContainerResources should OOM-kill a container that goes over its memory limit":     "was not OOM-killed",
 	"PodLifecycle should stop the containers' processes on the host":                     "before its SIGTERM handler could run",
 	"MirrorPod when a static pod's manifest is written in the static pod directory should recreate the mirror pod with a new UID, the static pod still running, when it is force-deleted": "the directory the kubelet watches",
 	"KubeletEndpoints should serve on /configz": "staticPodPath is not the static pod directory",
@@ -65,5 +68,35 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 		case !strings.Contains(found.Message, want):
 			t.Errorf("spec %q failed without saying %q:\n%s", name, want, found.Message)
 		}
+	}
+}
+
+// TestIntegrationOwnEnvironmentSpecFailsOnANodeThatDropsIt runs the
+// environment spec of ContainerView with the local node's noenv handler
+// (build/noenv-runc keeps PATH only): it fails, naming a variable the pod
+// sets.
+func TestIntegrationOwnEnvironmentSpecFailsOnANodeThatDropsIt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs the local node (make node-up) and the test binaries (make build)")
+	}
+	bin := builtBinDir(t)
+	dir := t.TempDir()
+	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
+		"--focus", regexp.QuoteMeta("ContainerView should give the container its environment"), "--test-args", "--runtime-handler=noenv")
+	if code != ExitFailures {
+		t.Fatalf("exit code %d, want %d (spec failures):\n%s", code, ExitFailures, out)
+	}
+	r, err := results.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, c := range r.Cases() {
+		if c.Status == results.StatusFailed && strings.Contains(c.Name, "ContainerView") && strings.Contains(c.Message, "LITERAL") {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) != 1 {
+		t.Errorf("the environment spec did not fail naming LITERAL, the variable its pod sets: %+v", r.Cases())
 	}
 }
