@@ -3,9 +3,12 @@ package conformance
 import (
 	"context"
 	"flag"
+	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
@@ -29,10 +32,15 @@ import (
 // is written once, by results.WriteJUnit.
 var reportDir string
 
+// progressFile is where each process appends the start and the end of each
+// spec it runs (--progress-file), for the runner to follow.
+var progressFile string
+
 func TestMain(m *testing.M) {
 	e2econfig.CopyFlags(e2econfig.Flags, flag.CommandLine)
 	e2eframework.RegisterCommonFlags(flag.CommandLine)
 	framework.RegisterNodeFlags(flag.CommandLine)
+	flag.StringVar(&progressFile, "progress-file", "", "append a JSON line to this file when a selected spec starts and when it ends (node-test run follows them)")
 	flag.Parse()
 	reportDir = e2eframework.TestContext.ReportDir
 	e2eframework.TestContext.ReportDir = ""
@@ -85,6 +93,41 @@ func init() {
 var _ = SynchronizedAfterSuite(func() {}, func(ctx context.Context) {
 	Expect(framework.DeleteRuntimeClass(ctx)).To(Succeed())
 })
+
+// The progress stream: a spec the selection left out is reported skipped
+// before it would start, and is not one of the run's.
+var _ = ReportBeforeEach(func(r SpecReport) {
+	if progressFile == "" || r.State == types.SpecStateSkipped {
+		return
+	}
+	reportProgress(results.ProgressEvent{Event: results.ProgressStart, Spec: r.FullText(), Process: r.ParallelProcess, Time: time.Now()})
+})
+
+var _ = ReportAfterEach(func(r SpecReport) {
+	if progressFile == "" || (r.State == types.SpecStateSkipped && r.Failure.Message == "") {
+		return
+	}
+	e := results.ProgressEvent{Event: results.ProgressEnd, Spec: r.FullText(), Process: r.ParallelProcess, Time: time.Now(),
+		State: results.StatusPassed, Seconds: r.RunTime.Seconds()}
+	switch {
+	case r.State.Is(types.SpecStateFailureStates):
+		e.State, e.Message = results.StatusFailed, firstLine(r.Failure.Message)
+	case r.State == types.SpecStateSkipped:
+		e.State = results.StatusSkipped
+	}
+	reportProgress(e)
+})
+
+func reportProgress(e results.ProgressEvent) {
+	if err := results.AppendProgress(progressFile, e); err != nil {
+		e2eframework.Logf("progress: %v", err)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
 
 var _ = ReportAfterSuite("node-test JUnit report", func(report Report) {
 	if reportDir != "" {

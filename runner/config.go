@@ -41,12 +41,14 @@ type Config struct {
 	NodeName      string        // the node under test; default: the only one
 	NodeTimeout   time.Duration // how long to wait for the Node to register and be Ready
 	SpecTimeout   time.Duration // ginkgo --timeout for the whole spec run
-	StaticPodDir  string        // the kubelet's static pod dir ($CONFIG_DIR); default: from its config
-	BinDir        string        // where conformance.test and ginkgo are
-	ImagesDir     string        // where the image archives are: <ImagesDir>/<arch>/images.tar
-	APIAddress    string        // the insecure local endpoint, http://<APIAddress>
-	SecurePort    int           // the control plane's secure port
-	BearerToken   string        // also accept this token on the secure port
+	// ProgressInterval is how often the run says how far its specs are.
+	ProgressInterval time.Duration
+	StaticPodDir     string // the kubelet's static pod dir ($CONFIG_DIR); default: from its config
+	BinDir           string // where conformance.test and ginkgo are
+	ImagesDir        string // where the image archives are: <ImagesDir>/<arch>/images.tar
+	APIAddress       string // the insecure local endpoint, http://<APIAddress>
+	SecurePort       int    // the control plane's secure port
+	BearerToken      string // also accept this token on the secure port
 	// KubeletClientCert and KubeletClientKey are host paths of a client
 	// certificate and key the kubelet trusts, for the control plane's
 	// requests to the kubelet's API; default: found on the node. The key
@@ -79,18 +81,19 @@ func NewDefaultConfig() *Config {
 		bin = filepath.Dir(exe)
 	}
 	return &Config{
-		Focus:         DefaultFocus,
-		Skip:          DefaultSkip,
-		Parallelism:   DefaultParallelism,
-		FlakeAttempts: DefaultFlakeAttempts,
-		ReportDir:     DefaultReportDir,
-		Rootfs:        DefaultRootfs,
-		NodeTimeout:   3 * time.Minute,
-		SpecTimeout:   24 * time.Hour,
-		BinDir:        bin,
-		ImagesDir:     DefaultImagesDir(),
-		APIAddress:    "127.0.0.1:8080",
-		SecurePort:    6443,
+		Focus:            DefaultFocus,
+		Skip:             DefaultSkip,
+		Parallelism:      DefaultParallelism,
+		FlakeAttempts:    DefaultFlakeAttempts,
+		ReportDir:        DefaultReportDir,
+		Rootfs:           DefaultRootfs,
+		NodeTimeout:      3 * time.Minute,
+		SpecTimeout:      24 * time.Hour,
+		ProgressInterval: 30 * time.Second,
+		BinDir:           bin,
+		ImagesDir:        DefaultImagesDir(),
+		APIAddress:       "127.0.0.1:8080",
+		SecurePort:       6443,
 	}
 }
 
@@ -107,6 +110,7 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "the node under test (default: the only registered node)")
 	fs.DurationVar(&c.NodeTimeout, "node-timeout", c.NodeTimeout, "how long to wait for the node to register and become Ready")
 	fs.DurationVar(&c.SpecTimeout, "spec-timeout", c.SpecTimeout, "time limit of the whole spec run")
+	fs.DurationVar(&c.ProgressInterval, "progress-interval", c.ProgressInterval, "how often the run says how far its specs are, besides at each failure")
 	fs.StringVar(&c.StaticPodDir, "static-pod-dir", c.StaticPodDir, "the kubelet's static pod directory ($CONFIG_DIR, mounted at the same path); default: read from the kubelet's config")
 	fs.StringVar(&c.BinDir, "bin-dir", c.BinDir, "directory holding conformance.test and ginkgo")
 	fs.StringVar(&c.ImagesDir, "images-dir", c.ImagesDir, "directory of the test image archives, <dir>/<arch>/images.tar")
@@ -167,6 +171,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FlakeAttempts < 1 {
 		errs = append(errs, fmt.Errorf("FLAKE_ATTEMPTS (--flake-attempts) must be at least 1, got %d", c.FlakeAttempts))
+	}
+	if c.ProgressInterval <= 0 {
+		errs = append(errs, fmt.Errorf("--progress-interval must be positive, got %s", c.ProgressInterval))
 	}
 	if c.NodeTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--node-timeout must be positive, got %s", c.NodeTimeout))

@@ -35,6 +35,8 @@ type Target struct {
 	// specs reach it (through the rootfs in a container); empty for the
 	// framework's default, containerd's.
 	RuntimeEndpoint string
+	// ProgressFile is where the specs report their starts and ends.
+	ProgressFile string
 }
 
 // GinkgoArgs are the arguments of the ginkgo CLI for a run against t.
@@ -64,6 +66,9 @@ func TestBinaryArgs(cfg *Config, t Target) []string {
 	}
 	if t.RuntimeEndpoint != "" {
 		args = append(args, "--container-runtime-endpoint="+t.RuntimeEndpoint)
+	}
+	if t.ProgressFile != "" {
+		args = append(args, "--progress-file="+t.ProgressFile)
 	}
 	if cfg.ExtraEnvs != "" {
 		args = append(args, "--extra-envs="+cfg.ExtraEnvs)
@@ -102,6 +107,18 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 			target.RuntimeEndpoint = "unix://" + rc.Host.Path(rc.Runtime.Socket)
 		}
 	}
+	// The specs' progress, followed as they report it.
+	progressDir, err := os.MkdirTemp("", "node-test-progress-")
+	if err != nil {
+		return fmt.Errorf("create the progress stream: %w", err)
+	}
+	defer os.RemoveAll(progressDir)
+	target.ProgressFile = filepath.Join(progressDir, "progress.jsonl")
+	var durations string
+	if rc.Host != nil {
+		durations = rc.Host.Path(DurationsFile)
+	}
+	known := loadDurations(durations)
 	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
 	cmd.Stdout = io.MultiWriter(rc.Out, logFile)
@@ -118,6 +135,18 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		rc.mu.Lock()
 		rc.About.SpecsSeconds = time.Since(started).Seconds()
 		rc.mu.Unlock()
+	}()
+	prog := newProgress(rc.Specs, known, cfg.Parallelism, started)
+	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
+	following := make(chan struct{})
+	go func() {
+		defer close(following)
+		prog.follow(followCtx, target.ProgressFile, cfg.ProgressInterval, rc.Logger)
+	}()
+	defer func() {
+		stopFollowing()
+		<-following
+		rc.Logger.Info(prog.line(time.Now()))
 	}()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -144,6 +173,11 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	report, err := results.Load(cfg.ReportDir)
 	if err != nil {
 		return err
+	}
+	if durations != "" {
+		if err := saveDurations(durations, known, report); err != nil {
+			rc.Logger.Warn("the specs' durations are not kept for the next run's ETA", "file", DurationsFile, "error", err.Error())
+		}
 	}
 	counts := report.Counts()
 	// Every selected spec ends in the report as passed, failed or skipped:
