@@ -81,20 +81,27 @@ type Report struct {
 // Load reads dir/junit_01.xml; a missing file is an empty report. It accepts
 // both a <testsuites> document and a bare <testsuite>.
 func Load(dir string) (*Report, error) {
-	b, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	r, err := LoadFile(filepath.Join(dir, JUnitFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Report{}, nil
 	}
+	return r, err
+}
+
+// LoadFile reads the JUnit report at path.
+func LoadFile(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read JUnit report: %w", err)
 	}
+
 	r := &Report{}
 	if err := xml.Unmarshal(b, &r.suites); err == nil {
 		return r, nil
 	}
 	var one reporters.JUnitTestSuite
 	if err := xml.Unmarshal(b, &one); err != nil {
-		return nil, fmt.Errorf("parse JUnit report %s: %w", filepath.Join(dir, JUnitFile), err)
+		return nil, fmt.Errorf("parse JUnit report %s: %w", path, err)
 	}
 	r.suites.TestSuites = []reporters.JUnitTestSuite{one}
 	return r, nil
@@ -532,6 +539,37 @@ func Written() []string {
 	return files
 }
 
+// recorded returns the entries dir's manifest names.
+func recorded(dir string) []string {
+	var names []string
+	if b, err := os.ReadFile(filepath.Join(dir, RunManifest)); err == nil {
+		for _, name := range strings.Split(string(b), "\n") {
+			// Only entries of dir itself: a line naming anything else is not ours.
+			if name != "" && !strings.HasPrefix(name, "#") && filepath.Base(name) == name && name != "." && name != ".." && name != RunManifest {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+// CheckOwned returns ErrForeignFiles, naming them, if any of names is in
+// dir but not named by its manifest: a file node-test did not write, which
+// it must not write over.
+func CheckOwned(dir string, names ...string) error {
+	ours := recorded(dir)
+	var foreign []string
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil && !slices.Contains(ours, n) {
+			foreign = append(foreign, n)
+		}
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("%w: %s in %s: give another directory, or move them away", ErrForeignFiles, strings.Join(foreign, ", "), dir)
+	}
+	return nil
+}
+
 // Clear removes what an earlier run left in dir — every entry its manifest
 // names, and nothing else — so that nothing of it is mistaken for this
 // run's. It returns the entries it left: what the directory held that no
@@ -539,15 +577,7 @@ func Written() []string {
 // removes nothing and returns ErrForeignFiles naming them: a run never
 // writes over a file it did not write.
 func Clear(dir string) ([]string, error) {
-	var recorded []string
-	if b, err := os.ReadFile(filepath.Join(dir, RunManifest)); err == nil {
-		for _, name := range strings.Split(string(b), "\n") {
-			// Only entries of dir itself: a line naming anything else is not ours.
-			if name != "" && !strings.HasPrefix(name, "#") && filepath.Base(name) == name && name != "." && name != ".." && name != RunManifest {
-				recorded = append(recorded, name)
-			}
-		}
-	}
+	recorded := recorded(dir)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read the report directory: %w", err)

@@ -62,7 +62,8 @@ func exitCode(err error, w io.Writer) int {
 		return ExitOK
 	}
 	fmt.Fprintf(w, "node-test: %v\n", err)
-	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, runner.ErrIncomplete) || errors.Is(err, validate.ErrChecksFailed) {
+	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, runner.ErrIncomplete) || errors.Is(err, validate.ErrChecksFailed) ||
+		errors.Is(err, ErrReportVerdict) {
 		return ExitFailures
 	}
 	return ExitSetup
@@ -92,6 +93,7 @@ func newRootCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		newValidateCommand(logger, streams),
 		newImagesCommand(logger, streams),
 		newControlPlaneCommand(logger, streams),
+		newReportCommand(streams),
 	)
 	return root
 }

@@ -53,12 +53,20 @@ func newValidateCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 				report.Add(results.ValidationSuite, chk.Case())
 			}
 			if reportDir != "" {
+				// As a run: what a run wrote there is replaced, nothing else.
+				kept, err := results.Clear(reportDir)
+				if err != nil {
+					return err
+				}
 				if err := report.Write(reportDir); err != nil {
 					return fmt.Errorf("write the validation report: %w", err)
 				}
 				about := results.About{NodeTest: runner.Build(), Kubernetes: runner.KubernetesVersion}
 				if _, err := report.WriteSummary(reportDir, about); err != nil {
 					return fmt.Errorf("write the validation summary: %w", err)
+				}
+				if err := results.RecordRun(reportDir, kept, false); err != nil {
+					return err
 				}
 			}
 			return validate.Failed(checks)
