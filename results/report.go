@@ -313,6 +313,8 @@ type About struct {
 	// Restarts names the host daemons (kubelet, runtime) that restarted or
 	// stopped during the run.
 	Restarts []string `json:"restarts,omitempty"`
+	// RerunOf says which run's failed specs the run ran again, if it did.
+	RerunOf string `json:"rerunOf,omitempty"`
 	// Parallelism is the run's PARALLELISM; SpecsSeconds how long its spec
 	// run took, wall clock, once it ended.
 	Parallelism  int     `json:"parallelism,omitempty"`
@@ -383,6 +385,7 @@ func (a About) Lines() [][2]string {
 		nt += ", specs of Kubernetes " + a.Kubernetes
 	}
 	add("node-test", nt)
+	add("re-run of", a.RerunOf)
 	add("focus", a.Focus)
 	add("skip", a.Skip)
 	if !a.Started.IsZero() {

@@ -58,7 +58,15 @@ type Config struct {
 	// fails; by default the specs run anyway and the check's failure is
 	// reported beside them.
 	FailOnValidation bool
+	// RerunFailed is the report directory whose failed specs the run runs
+	// again, exactly those (RERUN_FAILED=true or --rerun-failed: the run's
+	// own report directory); empty for a run of the selection.
+	RerunFailed string
 }
+
+// rerunOwnReportDir is --rerun-failed without a directory: the run's own
+// report directory.
+const rerunOwnReportDir = "REPORT_PATH"
 
 // envNames maps flag names to the environment variables they override.
 var envNames = map[string]string{
@@ -122,6 +130,9 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.KubeletClientKey, "kubelet-client-key", c.KubeletClientKey,
 		"host path of the key of --kubelet-client-cert (env KUBELET_CLIENT_KEY); default: in the certificate's file")
 	fs.BoolVar(&c.FailOnValidation, "fail-on-validation", c.FailOnValidation, "stop before the specs when a system check fails")
+	fs.StringVar(&c.RerunFailed, "rerun-failed", c.RerunFailed,
+		"run again exactly the specs that failed in the junit_01.xml of this report directory (without a value: the run's own, REPORT_PATH; env RERUN_FAILED=true or a directory); FOCUS and SKIP are then those specs' names")
+	fs.Lookup("rerun-failed").NoOptDefVal = rerunOwnReportDir
 }
 
 // Complete fills every flag not given on the command line from its
@@ -138,6 +149,18 @@ func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool))
 		if err := fs.Set(flagName, v); err != nil {
 			return fmt.Errorf("%w: %s=%q: %v", ErrInvalidConfig, env, v, err)
 		}
+	}
+	if !fs.Changed("rerun-failed") {
+		switch v, _ := lookup("RERUN_FAILED"); v {
+		case "", "false":
+		case "true":
+			c.RerunFailed = rerunOwnReportDir
+		default:
+			c.RerunFailed = v
+		}
+	}
+	if c.RerunFailed == rerunOwnReportDir {
+		c.RerunFailed = c.ReportDir
 	}
 	// The specs run from another directory (ginkgo starts them beside the
 	// binary): every path they are given must be absolute.

@@ -90,8 +90,18 @@ func Phases() []Phase {
 // Each setup phase is recorded as a testcase of the JUnit report, so a run
 // that fails before any spec still leaves a junit_01.xml saying why.
 func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, phases []Phase) error {
+	var rerunOf string
+	if cfg.RerunFailed != "" {
+		// Read before the report directory is cleared: it may be this one.
+		focus, of, err := RerunSelection(cfg.RerunFailed)
+		if err != nil {
+			return err
+		}
+		cfg.Focus, cfg.Skip, rerunOf = focus, "", of
+	}
 	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}, About: cfg.About()}
 	rc.About.Started = time.Now()
+	rc.About.RerunOf = rerunOf
 	logger.Info("node-test run", "version", Build(), "kubernetes", KubernetesVersion, "config", cfg.String())
 	kept, err := results.Clear(cfg.ReportDir)
 	if err != nil {
