@@ -10,7 +10,11 @@ source "$ROOT/build/lib.sh"
 
 IMAGE=${IMAGE:-node-test/node-test}
 RESULTS=$OUT/image-results
-FOCUS=${FOCUS:-'MirrorPod|KubeletEndpoints|\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address'}
+# MirrorPod holds upstream's node suite's static pod specs too (they write
+# into the kubelet's staticPodPath, mounted at the same path, and reach the
+# runtime through its socket under /rootfs); the device plugin spec serves a
+# plugin in the kubelet's directory, which the run exposes at its own path.
+FOCUS=${FOCUS:-'MirrorPod|KubeletEndpoints|\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address|Device Plugin Failures: will set allocatable to zero when a single device became unhealthy and then back to 1'}
 
 "$ROOT/build/image.sh" docker "$HOST_ARCH"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
@@ -25,8 +29,11 @@ specs = [c for c in cases if c.get("name", "").startswith("[It]")]
 checks = [c for c in cases if c.get("classname") == "node-test system verification"]
 bad = [c.get("name") for c in cases if c.find("failure") is not None or c.find("error") is not None]
 print(f"image e2e: {len(specs)} specs, {len(checks)} host checks, {len(bad)} failed, junit {sys.argv[1]}")
-if len(specs) < 3 or not checks or bad:
-    sys.exit(f"image e2e: want 3 passing specs and the host checks: failed {bad}")
+if len(specs) < 20 or not checks or bad:
+    sys.exit(f"image e2e: want 20 passing specs and the host checks: failed {bad}")
+skipped = [c.get("name") for c in specs if c.find("skipped") is not None]
+if skipped:
+    sys.exit(f"image e2e: specs skipped in the image: {skipped}")
 # The checks read the host's daemons through /rootfs/proc: the runtime's
 # capabilities among them.
 oom = [c for c in checks if c.get("name") == "[runtime] OOM score adjustment"]
