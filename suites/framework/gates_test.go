@@ -20,7 +20,7 @@ func TestKubeletGatesOfAnOlderKubelet(t *testing.T) {
 	kubelet := map[featuregate.Feature]bool{
 		"DRADeviceTaints":    false,
 		"DRAPrioritizedList": gates.Enabled("DRAPrioritizedList"), // as the default: not set
-		"NoSuchGate":         true,                                 // unknown here: ignored
+		"NoSuchGate":         true,                                // unknown here: ignored
 	}
 	overrides, err := KubeletGates(gates, kubelet)
 	if err != nil {
