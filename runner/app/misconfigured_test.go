@@ -3,6 +3,7 @@ package app
 import (
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -41,13 +42,17 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	for name := range misconfiguredSamples {
 		focus = append(focus, regexp.QuoteMeta(name))
 	}
+	// Specs that pass beside them, upstream's on the default handler: the
+	// run is long enough for its progress to be followed.
+	focus = append(focus, `\[sig-node\] (Deleted pods handling|Kubelet Cgroup Manager) `)
 	dir := t.TempDir()
 	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
-		"--static-pod-dir", t.TempDir(), "--parallelism", "4",
+		"--static-pod-dir", t.TempDir(), "--parallelism", "4", "--progress-interval", "5s",
 		"--focus", strings.Join(focus, "|"), "--test-args", "--runtime-handler=misconfigured")
 	if code != ExitFailures {
 		t.Fatalf("exit code %d, want %d (spec failures):\n%s", code, ExitFailures, out)
 	}
+	checkProgress(t, out, 20)
 	r, err := results.Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -98,5 +103,25 @@ func TestIntegrationOwnEnvironmentSpecFailsOnANodeThatDropsIt(t *testing.T) {
 	}
 	if len(failed) != 1 {
 		t.Errorf("the environment spec did not fail naming LITERAL, the variable its pod sets: %+v", r.Cases())
+	}
+}
+
+// checkProgress checks that a run's output followed its selection of at
+// least min specs: at least two progress lines with growing counts and an
+// ETA, and a line naming each failed spec as it failed.
+func checkProgress(t *testing.T, out string, min int) {
+	t.Helper()
+	lines := regexp.MustCompile(`specs (\d+)/(\d+) \(\d+%\) · (\d+) failed · \d+ running · elapsed \S+ · ETA \S+ \(`).FindAllStringSubmatch(out, -1)
+	if len(lines) < 2 {
+		t.Fatalf("%d progress lines, want at least 2:\n%s", len(lines), out)
+	}
+	first, _ := strconv.Atoi(lines[0][1])
+	last, _ := strconv.Atoi(lines[len(lines)-1][1])
+	total, _ := strconv.Atoi(lines[0][2])
+	if total < min || last <= first || last != total {
+		t.Errorf("progress from %d to %d of %d specs, want growing counts to all of at least %d", first, last, total, min)
+	}
+	if !regexp.MustCompile(`msg="spec failed: \[sig-node\] \S`).MatchString(out) {
+		t.Errorf("no line named a failed spec as it failed:\n%s", out)
 	}
 }
