@@ -53,6 +53,9 @@ func newImagesListCommand(streams Streams) *cobra.Command {
 func specPackages(id imageutils.ImageID) string {
 	var out []string
 	for _, p := range images.UsedBy(id) {
+		if p == "github.com/node-test/node-test/conformance/e2enode" {
+			p = "e2e_node" // upstream's node suite, as the conformance binary links it
+		}
 		p = strings.TrimPrefix(p, "k8s.io/kubernetes/test/")
 		out = append(out, strings.TrimPrefix(p, "github.com/node-test/node-test/"))
 	}
