@@ -105,8 +105,17 @@ grep -q "^node-test .*(commit $commit)" "$REPORT_PATH/summary.txt" ||
 	die "summary.txt does not name the commit node-test was built from, $commit: $(grep '^node-test' "$REPORT_PATH/summary.txt")"
 echo "e2e: the summary names kubelet $kubelet_version and node-test's commit $commit"
 check_host_logs "$REPORT_PATH"
+# report.html draws the run's timeline: a bar for each phase, and for each
+# spec that ran, on its parallel process's lane.
+ran=$(jq '.specs.passed + .specs.failed' "$REPORT_PATH/summary.json")
+bars=$(grep -Ec '<rect class="(passed|failed)"' "$REPORT_PATH/report.html" || true)
+lanes=$(grep -Ec '>process [0-9]+</text>' "$REPORT_PATH/report.html" || true)
+phases=$(grep -c '<rect class="phase"' "$REPORT_PATH/report.html" || true)
+((bars >= ran && lanes > 1 && phases >= 5)) ||
+	die "report.html's timeline draws $bars specs on $lanes process lanes and $phases phases; $ran specs ran on several processes"
+echo "e2e: report.html's timeline draws the $ran specs that ran on $lanes process lanes, after $phases phases"
 # The run names what it wrote, for the next run into the directory to clear.
-for entry in junit_01.xml summary.txt specs.log controlplane kubelet.log; do
+for entry in junit_01.xml summary.txt timeline.jsonl specs.log controlplane kubelet.log; do
 	grep -qx "$entry" "$REPORT_PATH/.node-test-run" || die "$REPORT_PATH/.node-test-run does not name $entry: $(cat "$REPORT_PATH/.node-test-run")"
 done
 

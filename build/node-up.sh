@@ -54,6 +54,8 @@ mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 install_packages() {
 	local pkgs=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static
 		ethtool iproute2 util-linux mount qemu-user-static jq libcap2-bin openssl
+		# A real browser, headless, for the test of report.html.
+		chromium
 		# Debian's source tools and compilers for every arch: the busybox image's busybox is built from source.
 		dpkg-dev make gcc libc6-dev gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 	[[ $WITH_DOCKER == 1 ]] && pkgs+=(docker.io)

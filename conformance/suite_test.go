@@ -100,14 +100,14 @@ var _ = ReportBeforeEach(func(r SpecReport) {
 	if progressFile == "" || r.State == types.SpecStateSkipped {
 		return
 	}
-	reportProgress(results.ProgressEvent{Event: results.ProgressStart, Spec: r.FullText(), Process: r.ParallelProcess, Time: time.Now()})
+	reportProgress(results.ProgressEvent{Event: results.ProgressStart, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now()})
 })
 
 var _ = ReportAfterEach(func(r SpecReport) {
 	if progressFile == "" || (r.State == types.SpecStateSkipped && r.Failure.Message == "") {
 		return
 	}
-	e := results.ProgressEvent{Event: results.ProgressEnd, Spec: r.FullText(), Process: r.ParallelProcess, Time: time.Now(),
+	e := results.ProgressEvent{Event: results.ProgressEnd, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now(),
 		State: results.StatusPassed, Seconds: r.RunTime.Seconds()}
 	switch {
 	case r.State.Is(types.SpecStateFailureStates):
@@ -122,6 +122,15 @@ func reportProgress(e results.ProgressEvent) {
 	if err := results.AppendProgress(progressFile, e); err != nil {
 		e2eframework.Logf("progress: %v", err)
 	}
+}
+
+// area is the text of the spec's top-level container, as node-test list
+// counts specs by area.
+func area(r SpecReport) string {
+	if len(r.ContainerHierarchyTexts) == 0 {
+		return r.LeafNodeText
+	}
+	return r.ContainerHierarchyTexts[0]
 }
 
 func firstLine(s string) string {

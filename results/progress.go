@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,12 +14,22 @@ import (
 const (
 	ProgressStart = "start"
 	ProgressEnd   = "end"
+	// ProgressPhase is a setup phase of the run, which the runner appends
+	// once it ended: Time is its start, Seconds how long it took.
+	ProgressPhase = "phase"
 )
+
+// TimelineFile is the stream in the report directory: what report.html
+// draws the run's timeline from.
+const TimelineFile = "timeline.jsonl"
 
 // ProgressEvent is one line of the progress stream.
 type ProgressEvent struct {
-	Event   string    `json:"event"`
-	Spec    string    `json:"spec"`
+	Event string `json:"event"`
+	Spec  string `json:"spec"`
+	// Area is the text of the spec's top-level container:
+	// "[sig-node] MirrorPod".
+	Area    string    `json:"area,omitempty"`
 	Process int       `json:"process"`
 	Time    time.Time `json:"time"`
 	// State is the spec's outcome (an end): passed, failed or skipped.
@@ -45,4 +56,21 @@ func AppendProgress(path string, e ProgressEvent) error {
 		return fmt.Errorf("write the progress stream: %w", err)
 	}
 	return f.Close()
+}
+
+// LoadTimeline reads the events of a timeline stream, skipping a line it
+// cannot read (the last one of a run killed as it wrote it).
+func LoadTimeline(path string) ([]ProgressEvent, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var events []ProgressEvent
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var e ProgressEvent
+		if len(bytes.TrimSpace(line)) > 0 && json.Unmarshal(line, &e) == nil {
+			events = append(events, e)
+		}
+	}
+	return events, nil
 }

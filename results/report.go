@@ -36,6 +36,9 @@ type Case struct {
 	Status  Status
 	Message string
 	Seconds float64
+	// Log is what a failed spec logged (its timeline in the JUnit): the
+	// framework's steps and the pods' logs it dumped.
+	Log string `json:"-"`
 }
 
 // Counts aggregates cases by status.
@@ -119,9 +122,9 @@ func (r *Report) Cases() []Case {
 			c := Case{Suite: s.Name, Name: tc.Name, Seconds: tc.Time, Status: StatusPassed}
 			switch {
 			case tc.Failure != nil:
-				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Failure.Message, tc.Failure.Description)
+				c.Status, c.Message, c.Log = StatusFailed, firstNonEmpty(tc.Failure.Message, tc.Failure.Description), tc.SystemErr
 			case tc.Error != nil:
-				c.Status, c.Message = StatusFailed, firstNonEmpty(tc.Error.Message, tc.Error.Description)
+				c.Status, c.Message, c.Log = StatusFailed, firstNonEmpty(tc.Error.Message, tc.Error.Description), tc.SystemErr
 			case tc.Skipped != nil:
 				c.Status, c.Message = StatusSkipped, tc.Skipped.Message
 			case s.Name == SetupSuite || s.Name == ValidationSuite:
@@ -156,6 +159,7 @@ func (r *Report) Add(suite string, c Case) {
 	switch c.Status {
 	case StatusFailed:
 		tc.Failure = &reporters.JUnitFailure{Message: c.Message, Type: "failed", Description: c.Message}
+		tc.SystemErr = c.Log
 	case StatusSkipped:
 		tc.Skipped = &reporters.JUnitSkipped{Message: c.Message}
 	default:
@@ -461,7 +465,7 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	if err := os.WriteFile(filepath.Join(dir, SummaryJSONFile), append(j, '\n'), 0o644); err != nil {
 		return sum, fmt.Errorf("write summary: %w", err)
 	}
-	return sum, writeHTML(filepath.Join(dir, HTMLFile), sum, cases)
+	return sum, writeHTML(dir, sum, cases)
 }
 
 func firstNonEmpty(s ...string) string {
@@ -527,10 +531,10 @@ const RunManifest = ".node-test-run"
 var ErrForeignFiles = errors.New("the report directory holds files node-test did not write")
 
 // Written are the fixed names a run writes in the report directory: the
-// report, the summary, the spec run's output, the control plane's logs and
+// report, the summary, the timeline, the spec run's output, the control plane's logs and
 // the host's logs.
 func Written() []string {
-	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, SpecsLogFile, ControlPlaneLogDir,
+	files := []string{JUnitFile, SummaryFile, SummaryJSONFile, HTMLFile, TimelineFile, SpecsLogFile, ControlPlaneLogDir,
 		DaemonLogFile("kubelet"), KernelLogFile}
 	for _, name := range slices.Sorted(maps.Keys(RuntimeDaemons)) {
 		for _, d := range RuntimeDaemons[name] {

@@ -173,12 +173,12 @@ func TestSummaryNamesWhatWasCertified(t *testing.T) {
 	}
 	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
 	for _, want := range []string{
-		`<h1 class="FAIL">FAIL: 0 passed, 1 failed, 1 skipped of 2 specs</h1>`,
+		`<h1 class="FAIL" id="verdict">FAIL: 0 passed, 1 failed, 1 skipped of 2 specs</h1>`,
 		"<th>checks</th><td>1 passed, 0 failed, 0 skipped of 1 (system verification)</td>",
 		`<td class="passed">passed</td><td>[system] cgroups<pre>warning: cgroup v1 is deprecated</pre></td>`,
 		"<th>kubelet</th><td>v1.34.4</td>",
 		"<pre>expected &lt;nil&gt; &amp; got &#34;Pending&#34;\nsecond line</pre>",
-		"<h2>node-test setup</h2>", "<h2>Node Conformance</h2>",
+		"<h3>node-test setup</h3>", "<h3>Node Conformance</h3>",
 		`<td class="skipped">skipped</td><td>[It] Pods should need a GPU<pre>the node has no GPU</pre></td>`,
 		"<td>2.5 s</td>",
 	} {

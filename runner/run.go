@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -156,6 +157,10 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		}
 		if _, isSpecs := p.(*specsPhase); !isSpecs || c.Status == results.StatusFailed {
 			rc.Report.Add(results.SetupSuite, c)
+		}
+		if err := results.AppendProgress(filepath.Join(cfg.ReportDir, results.TimelineFile), results.ProgressEvent{
+			Event: results.ProgressPhase, Spec: p.Name(), Time: start, State: c.Status, Seconds: c.Seconds}); err != nil {
+			logger.Warn("the run's timeline misses a phase", "phase", p.Name(), "error", err.Error())
 		}
 		if err != nil {
 			runErr = fmt.Errorf("%s: %w", p.Name(), err)

@@ -107,13 +107,9 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 			target.RuntimeEndpoint = "unix://" + rc.Host.Path(rc.Runtime.Socket)
 		}
 	}
-	// The specs' progress, followed as they report it.
-	progressDir, err := os.MkdirTemp("", "node-test-progress-")
-	if err != nil {
-		return fmt.Errorf("create the progress stream: %w", err)
-	}
-	defer os.RemoveAll(progressDir)
-	target.ProgressFile = filepath.Join(progressDir, "progress.jsonl")
+	// The specs' progress, followed as they report it, and kept in the
+	// report directory: the timeline report.html draws.
+	target.ProgressFile = filepath.Join(cfg.ReportDir, results.TimelineFile)
 	var durations string
 	if rc.Host != nil {
 		durations = rc.Host.Path(DurationsFile)
