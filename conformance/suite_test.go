@@ -63,7 +63,42 @@ func TestConformance(t *testing.T) {
 	}
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := e2eframework.CreateGinkgoConfig()
+	// Registered here, not at package level: upstream's
+	// AfterReadingAllFlags previews the specs (ginkgo.PreviewSpecs, a dry
+	// run), after which ginkgo runs no report node declared before it.
+	ReportBeforeEach(progressStart)
+	ReportAfterEach(progressEnd)
 	RunSpecs(t, results.SpecSuite, suiteConfig, reporterConfig)
+}
+
+// The progress stream: a spec the selection left out is reported skipped
+// before it would start, and is not one of the run's; a dry run reports
+// nothing.
+func progressStart(r SpecReport) {
+	if progressFile == "" || r.State == types.SpecStateSkipped || dryRun() {
+		return
+	}
+	reportProgress(results.ProgressEvent{Event: results.ProgressStart, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now()})
+}
+
+func progressEnd(r SpecReport) {
+	if progressFile == "" || (r.State == types.SpecStateSkipped && r.Failure.Message == "") || dryRun() {
+		return
+	}
+	e := results.ProgressEvent{Event: results.ProgressEnd, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now(),
+		State: results.StatusPassed, Seconds: r.RunTime.Seconds()}
+	switch {
+	case r.State.Is(types.SpecStateFailureStates):
+		e.State, e.Message = results.StatusFailed, firstLine(r.Failure.Message)
+	case r.State == types.SpecStateSkipped:
+		e.State = results.StatusSkipped
+	}
+	reportProgress(e)
+}
+
+func dryRun() bool {
+	c, _ := GinkgoConfiguration()
+	return c.DryRun
 }
 
 // The first process creates what the specs share and learns the node's
@@ -92,30 +127,6 @@ func init() {
 
 var _ = SynchronizedAfterSuite(func() {}, func(ctx context.Context) {
 	Expect(framework.DeleteRuntimeClass(ctx)).To(Succeed())
-})
-
-// The progress stream: a spec the selection left out is reported skipped
-// before it would start, and is not one of the run's.
-var _ = ReportBeforeEach(func(r SpecReport) {
-	if progressFile == "" || r.State == types.SpecStateSkipped {
-		return
-	}
-	reportProgress(results.ProgressEvent{Event: results.ProgressStart, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now()})
-})
-
-var _ = ReportAfterEach(func(r SpecReport) {
-	if progressFile == "" || (r.State == types.SpecStateSkipped && r.Failure.Message == "") {
-		return
-	}
-	e := results.ProgressEvent{Event: results.ProgressEnd, Spec: r.FullText(), Area: area(r), Process: r.ParallelProcess, Time: time.Now(),
-		State: results.StatusPassed, Seconds: r.RunTime.Seconds()}
-	switch {
-	case r.State.Is(types.SpecStateFailureStates):
-		e.State, e.Message = results.StatusFailed, firstLine(r.Failure.Message)
-	case r.State == types.SpecStateSkipped:
-		e.State = results.StatusSkipped
-	}
-	reportProgress(e)
 })
 
 func reportProgress(e results.ProgressEvent) {

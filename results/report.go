@@ -317,6 +317,9 @@ type About struct {
 	// Restarts names the host daemons (kubelet, runtime) that restarted or
 	// stopped during the run.
 	Restarts []string `json:"restarts,omitempty"`
+	// LeftOnNode says what of the run the node still holds once it ended:
+	// pods' sandboxes and containers, the images it loaded.
+	LeftOnNode string `json:"leftOnNode,omitempty"`
 	// RerunOf says which run's failed specs the run ran again, if it did.
 	RerunOf string `json:"rerunOf,omitempty"`
 	// Parallelism is the run's PARALLELISM; SpecsSeconds how long its spec
@@ -400,6 +403,7 @@ func (a About) Lines() [][2]string {
 		add("started", when)
 	}
 	add("restarts", strings.Join(a.Restarts, "; "))
+	add("left on node", a.LeftOnNode)
 	add("host logs", strings.Join(a.HostLogs, "; "))
 	return out
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// again, exactly those (RERUN_FAILED=true or --rerun-failed: the run's
 	// own report directory); empty for a run of the selection.
 	RerunFailed string
+	// CleanupImages removes, once the run ends, the test images it loaded
+	// that the node did not hold before (CLEANUP_IMAGES).
+	CleanupImages bool
 }
 
 // rerunOwnReportDir is --rerun-failed without a directory: the run's own
@@ -77,6 +80,7 @@ var envNames = map[string]string{
 	"report-dir":     "REPORT_PATH",
 	"test-args":      "TEST_ARGS",
 	"extra-envs":     "EXTRA_ENVS",
+	"cleanup-images": "CLEANUP_IMAGES",
 	// node-test's own, for a kubelet that refuses anonymous requests.
 	"kubelet-client-cert": "KUBELET_CLIENT_CERT",
 	"kubelet-client-key":  "KUBELET_CLIENT_KEY",
@@ -133,6 +137,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RerunFailed, "rerun-failed", c.RerunFailed,
 		"run again exactly the specs that failed in the junit_01.xml of this report directory (without a value: the run's own, REPORT_PATH; env RERUN_FAILED=true or a directory); FOCUS and SKIP are then those specs' names")
 	fs.Lookup("rerun-failed").NoOptDefVal = rerunOwnReportDir
+	fs.BoolVar(&c.CleanupImages, "cleanup-images", c.CleanupImages,
+		"once the run ends, remove the test images it loaded that the node did not hold before (env CLEANUP_IMAGES=true); by default they stay, unpinned, to the kubelet's image garbage collection")
 }
 
 // Complete fills every flag not given on the command line from its
@@ -245,6 +251,6 @@ func (c *Config) About() results.About {
 }
 
 func (c *Config) String() string {
-	return fmt.Sprintf("FOCUS=%q SKIP=%q PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q rootfs=%q node-name=%q node-timeout=%s api=http://%s",
-		c.Focus, c.Skip, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)
+	return fmt.Sprintf("FOCUS=%q SKIP=%q PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q CLEANUP_IMAGES=%t rootfs=%q node-name=%q node-timeout=%s api=http://%s",
+		c.Focus, c.Skip, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.CleanupImages, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)
 }

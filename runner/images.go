@@ -25,6 +25,11 @@ import (
 // images, as upstream's image leaves what it pulls.
 type imagesPhase struct {
 	pinned []string
+	// added are the images the run loaded that the node did not hold;
+	// replaced those it loaded in place of another image of the same name.
+	added, replaced []string
+	// started is when the phase started: the pods of the run are younger.
+	started time.Time
 }
 
 func (*imagesPhase) Name() string { return "images" }
@@ -45,10 +50,18 @@ func (p *imagesPhase) Run(ctx context.Context, rc *RunContext) error {
 		unpinLeftovers(ctx, rc, pinner)
 	}
 	start := time.Now()
+	p.started = start
 	loaded, err := images.LoadAll(ctx, l, rc.Config.ImagesDir, images.HostArch(), need)
 	for _, l := range loaded {
 		if l.Pinned {
 			p.pinned = append(p.pinned, l.Ref)
+		}
+		switch {
+		case l.Skipped:
+		case l.Removed != "":
+			p.replaced = append(p.replaced, l.Ref)
+		default:
+			p.added = append(p.added, l.Ref)
 		}
 	}
 	if len(p.pinned) > 0 {
@@ -81,26 +94,56 @@ func unpinLeftovers(ctx context.Context, rc *RunContext, pinner images.Pinner) {
 	_ = os.Remove(state)
 }
 
-// Stop unpins the images the run pinned.
+// Stop leaves the node as the run found it, as far as the run's pods go:
+// it deletes the specs' namespaces and removes the sandboxes and
+// containers of the run's pods, which the kubelet would leave to its
+// garbage collection. Then it unpins the images the run pinned and, with
+// CLEANUP_IMAGES, removes those it loaded that the node did not hold. The
+// summary says what is left. A failure of any of this is reported, and
+// fails no run: it certifies nothing either way.
 func (p *imagesPhase) Stop(ctx context.Context, rc *RunContext) error {
-	if len(p.pinned) == 0 {
-		return nil
-	}
-	// A failure leaves images pinned, which certifies nothing either way:
-	// it is reported, and fails no run.
-	l, closeFn, err := NewLoader(rc.Host, "")
-	if err == nil {
-		defer closeFn()
-		if pinner, ok := l.(images.Pinner); ok {
-			err = pinner.Unpin(ctx, p.pinned)
+	pods, podsErr := RunPods{}, error(nil)
+	if rc.Client != nil {
+		if err := deleteLeftovers(ctx, rc); err != nil {
+			rc.Logger.Warn("cleanup of what the specs created", "error", err.Error())
+		}
+		pods, podsErr = RemoveRunPods(ctx, rc, p.started)
+		if podsErr != nil {
+			rc.Logger.Warn("the run's pods may stay on the node", "error", podsErr.Error())
+		} else {
+			rc.Logger.Info("the run's pods removed from the node", "sandboxes", pods.Removed, "left", strings.Join(pods.Left, "; "))
 		}
 	}
+	l, closeFn, err := NewLoader(rc.Host, "")
 	if err != nil {
 		rc.Logger.Warn("the test images stay pinned on the node", "images", strings.Join(p.pinned, ","), "error", err.Error())
-		return nil
+	} else {
+		defer closeFn()
 	}
-	_ = os.Remove(rc.Host.Path(PinStateFile))
-	rc.Logger.Info("test images unpinned: they stay on the node, to the kubelet's image garbage collection", "images", strings.Join(p.pinned, ","))
+	if pinner, ok := l.(images.Pinner); ok && len(p.pinned) > 0 {
+		if err := pinner.Unpin(ctx, p.pinned); err != nil {
+			rc.Logger.Warn("the test images stay pinned on the node", "images", strings.Join(p.pinned, ","), "error", err.Error())
+		} else {
+			_ = os.Remove(rc.Host.Path(PinStateFile))
+			rc.Logger.Info("test images unpinned", "images", strings.Join(p.pinned, ","))
+		}
+	}
+	var imagesErr error
+	if rc.Config.CleanupImages && len(p.added) > 0 {
+		if remover, ok := l.(images.Remover); ok {
+			imagesErr = remover.Remove(ctx, p.added)
+		} else {
+			imagesErr = fmt.Errorf("node-test cannot remove images from the node's runtime")
+		}
+		if imagesErr != nil {
+			rc.Logger.Warn("the images the run loaded stay on the node", "images", strings.Join(p.added, ","), "error", imagesErr.Error())
+		} else {
+			rc.Logger.Info("removed the images the run loaded (CLEANUP_IMAGES)", "images", strings.Join(p.added, ","))
+		}
+	}
+	rc.mu.Lock()
+	rc.About.LeftOnNode = leftOnNode(pods, podsErr, p.added, p.replaced, rc.Config.CleanupImages, imagesErr)
+	rc.mu.Unlock()
 	return nil
 }
 

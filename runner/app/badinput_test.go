@@ -43,6 +43,7 @@ func TestBadInputsStopTheRunSayingWhy(t *testing.T) {
 		{"PARALLELISM -1", map[string]string{"PARALLELISM": "-1"}, nil, "configuration", []string{"PARALLELISM (--parallelism) must be at least 1, got -1"}},
 		{"PARALLELISM abc", map[string]string{"PARALLELISM": "abc"}, nil, "configuration", []string{`PARALLELISM="abc"`}},
 		{"FLAKE_ATTEMPTS abc", map[string]string{"FLAKE_ATTEMPTS": "abc"}, nil, "configuration", []string{`FLAKE_ATTEMPTS="abc"`}},
+		{"CLEANUP_IMAGES yes", map[string]string{"CLEANUP_IMAGES": "yes"}, nil, "configuration", []string{`CLEANUP_IMAGES="yes"`}},
 		{"EXTRA_ENVS malformed", map[string]string{"EXTRA_ENVS": "A=1,oops"}, nil, "configuration", []string{"EXTRA_ENVS (--extra-envs) must be k=v pairs"}},
 		{"TEST_ARGS flag unknown", map[string]string{"TEST_ARGS": "--system-spec-name=gke"}, []string{"--rootfs", "/"}, "preflight", []string{"no flag -system-spec-name", "remove it"}},
 		{"rootfs missing", nil, []string{"--rootfs", "/nonexistent"}, "preflight", []string{"-v /:/rootfs"}},

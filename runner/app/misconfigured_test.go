@@ -1,13 +1,21 @@
 package app
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/node-test/node-test/images"
 	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner/host"
 )
 
 // misconfiguredSamples are, for each area of node-test's own specs, a spec
@@ -47,6 +55,8 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	// run is long enough for its progress to be followed.
 	focus = append(focus, `\[sig-node\] (Deleted pods handling|Kubelet Cgroup Manager) `)
 	dir := t.TempDir()
+	cri := localCRI(t)
+	started := time.Now()
 	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
 		"--static-pod-dir", t.TempDir(), "--parallelism", "4", "--progress-interval", "5s",
 		"--focus", strings.Join(focus, "|"), "--test-args", "--runtime-handler=misconfigured")
@@ -74,6 +84,122 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 		case !strings.Contains(found.Message, want):
 			t.Errorf("spec %q failed without saying %q:\n%s", name, want, found.Message)
 		}
+	}
+	checkNothingLeft(t, cri, dir, started, "no pod or container of the run")
+
+	// Run again exactly the specs that failed, with CLEANUP_IMAGES, the
+	// busybox image they use removed from the node first: the run loads it,
+	// and removes it once it ends.
+	var failed []string
+	for _, c := range r.Cases() {
+		if c.Status == results.StatusFailed {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) < 2 {
+		t.Fatalf("%d specs failed, want at least 2 to run again", len(failed))
+	}
+	busybox := carriedRef(t, "busybox")
+	removeImage(t, cri, busybox)
+	again := t.TempDir()
+	started = time.Now()
+	code, out = run(t, "run", "--rootfs", "/", "--report-dir", again, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
+		"--rerun-failed="+dir, "--cleanup-images", "--static-pod-dir", t.TempDir(), "--parallelism", "4",
+		"--test-args", "--runtime-handler=misconfigured")
+	if code != ExitFailures {
+		t.Fatalf("the re-run's exit code %d, want %d (spec failures):\n%s", code, ExitFailures, out)
+	}
+	r2, err := results.Load(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran []string
+	for _, c := range r2.Cases() {
+		if c.Suite != results.SetupSuite && c.Suite != results.ValidationSuite {
+			ran = append(ran, c.Name)
+		}
+	}
+	slices.Sort(failed)
+	slices.Sort(ran)
+	if !slices.Equal(ran, failed) {
+		t.Errorf("the re-run ran %d specs:\n%s\nwant exactly the %d that failed:\n%s", len(ran), strings.Join(ran, "\n"), len(failed), strings.Join(failed, "\n"))
+	}
+	checkNothingLeft(t, cri, again, started, "images the run loaded (CLEANUP_IMAGES)")
+	if st, err := cri.Image.ImageStatus(context.Background(), &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: busybox}}); err != nil || st.GetImage() != nil {
+		t.Errorf("%s, which the re-run loaded, is still on the node with CLEANUP_IMAGES (%v)", busybox, err)
+	}
+}
+
+// localCRI connects to the local node's CRI runtime.
+func localCRI(t *testing.T) *host.CRI {
+	t.Helper()
+	h, err := host.New("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.Runtime("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cri, err := h.DialCRI(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cri.Close() })
+	return cri
+}
+
+// carriedRef is the reference of the carried image called name.
+func carriedRef(t *testing.T, name string) string {
+	t.Helper()
+	for _, img := range images.Registry() {
+		if img.Name == name {
+			return img.Ref
+		}
+	}
+	t.Fatalf("node-test carries no image %s", name)
+	return ""
+}
+
+// removeImage removes ref from the node's runtime.
+func removeImage(t *testing.T, cri *host.CRI, ref string) {
+	t.Helper()
+	if _, err := cri.Image.RemoveImage(context.Background(), &runtimeapi.RemoveImageRequest{Image: &runtimeapi.ImageSpec{Image: ref}}); err != nil {
+		t.Fatalf("remove %s from the node: %v", ref, err)
+	}
+}
+
+// checkNothingLeft checks that the run reported in dir, started at
+// started, left no pod sandbox or container on the node (crictl pods and
+// crictl ps -a show none younger), and that its summary says what it left,
+// with want.
+func checkNothingLeft(t *testing.T, cri *host.CRI, dir string, started time.Time, want string) {
+	t.Helper()
+	ctx := context.Background()
+	pods, err := cri.Runtime.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.GetItems() {
+		if p.GetCreatedAt() >= started.UnixNano() {
+			t.Errorf("the run left the pod sandbox of %s/%s on the node (%s)", p.GetMetadata().GetNamespace(), p.GetMetadata().GetName(), p.GetState())
+		}
+	}
+	containers, err := cri.Runtime.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range containers.GetContainers() {
+		if c.GetCreatedAt() >= started.UnixNano() {
+			t.Errorf("the run left the container %s of pod %s on the node (%s)", c.GetMetadata().GetName(), c.GetLabels()["io.kubernetes.pod.name"], c.GetState())
+		}
+	}
+	sum, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line := regexp.MustCompile(`(?m)^left on node .*$`).Find(sum); !strings.Contains(string(line), want) {
+		t.Errorf("the summary's line of what the run left on the node does not say %q:\n%s", want, sum)
 	}
 }
 
