@@ -67,7 +67,17 @@ for ref in $("$OUT/bin/node-test" images list | awk 'NR > 1 && $1 != "-" && $1 !
 done
 echo "==> e2e: removed from the node before the run: ${removed[*]:-nothing}"
 
+run_started=$(date +%s%N)
 "$ROOT/build/run.sh"
+# The run leaves none of its pods on the node: no sandbox and no container
+# created while it ran is in what crictl pods and crictl ps -a list.
+left_pods=$("$OUT/bin/crictl" pods -o json | jq --arg t "$run_started" '[.items[] | select((.createdAt | tonumber) >= ($t | tonumber))] | length')
+left_containers=$("$OUT/bin/crictl" ps -a -o json | jq --arg t "$run_started" '[.containers[] | select((.createdAt | tonumber) >= ($t | tonumber))] | length')
+((left_pods == 0 && left_containers == 0)) ||
+	die "the run left $left_pods pod sandboxes and $left_containers containers on the node: $("$OUT/bin/crictl" pods; "$OUT/bin/crictl" ps -a)"
+grep -q '^left on node no pod or container of the run' "$REPORT_PATH/summary.txt" ||
+	die "summary.txt does not say the run left no pod on the node: $(grep '^left on node' "$REPORT_PATH/summary.txt")"
+echo "e2e: crictl pods and crictl ps -a list nothing the run created"
 kubelet_version=$("/proc/$(cat "$NODE_RUN/kubelet.pid")/exe" --version | awk '{print $2}')
 # A kubelet older than the pinned release skips, with the reason, the specs
 # of what it is too old to have; the pinned release's kubelet skips none,
