@@ -37,6 +37,10 @@ func TestWriteJUnitListsSelectedSpecsOnly(t *testing.T) {
 			spec("was not selected", types.SpecStateSkipped, ""),
 		},
 	}
+	// Upstream's KubeletMinVersion label is a constraint on the kubelet's
+	// version: the testcase is still named by the spec's text alone.
+	report.SpecReports[0].LeafNodeComponentSemVerConstraints = map[string][]string{"kubelet": {">=1.36"}}
+	report.SpecReports[0].LeafNodeSemVerConstraints = []string{">=2.0.0"}
 	if err := WriteJUnit(report, dir); err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +64,9 @@ func TestWriteJUnitListsSelectedSpecsOnly(t *testing.T) {
 		t.Errorf("counts %+v", got)
 	}
 	for _, c := range r.Cases() {
+		if c.Status == StatusPassed && c.Name != "[It] [sig-node] Pods should run" {
+			t.Errorf("the testcase of the spec [sig-node] Pods should run is named %q", c.Name)
+		}
 		if c.Status == StatusFailed && !strings.Contains(c.Message, "expected Running") {
 			t.Errorf("failure message lost: %q", c.Message)
 		}
