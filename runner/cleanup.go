@@ -102,7 +102,7 @@ func leftOnNode(pods RunPods, podsErr error, added, replaced []string, cleanup b
 	case podsErr != nil:
 		parts = append(parts, "the run's pods: unknown, "+podsErr.Error())
 	case len(pods.Left) > 0:
-		parts = append(parts, fmt.Sprintf("%d pods of the run: %s", len(pods.Left), strings.Join(pods.Left, "; ")))
+		parts = append(parts, fmt.Sprintf("%s of the run: %s", count(len(pods.Left), "pod"), strings.Join(pods.Left, "; ")))
 	default:
 		parts = append(parts, fmt.Sprintf("no pod or container of the run (%d sandboxes removed)", pods.Removed))
 	}
@@ -110,16 +110,24 @@ func leftOnNode(pods RunPods, podsErr error, added, replaced []string, cleanup b
 	case cleanup && imagesErr != nil:
 		parts = append(parts, fmt.Sprintf("the images the run loaded, not all removed: %v", imagesErr))
 	case cleanup && len(added) > 0:
-		parts = append(parts, fmt.Sprintf("none of the %d images the run loaded (CLEANUP_IMAGES)", len(added)))
+		parts = append(parts, fmt.Sprintf("none of the %s the run loaded (CLEANUP_IMAGES)", count(len(added), "image")))
 	case len(added) > 0:
-		parts = append(parts, fmt.Sprintf("the %d images the run loaded, which the node did not hold (CLEANUP_IMAGES=true removes them): %s",
-			len(added), strings.Join(added, ", ")))
+		parts = append(parts, fmt.Sprintf("the %s the run loaded, which the node did not hold (CLEANUP_IMAGES=true removes them): %s",
+			count(len(added), "image"), strings.Join(added, ", ")))
 	case len(replaced) == 0:
 		parts = append(parts, "no image the run loaded (the node held them all)")
 	}
 	if len(replaced) > 0 {
-		parts = append(parts, fmt.Sprintf("the %d images the run loaded in place of the node's older ones of the same names: %s",
-			len(replaced), strings.Join(replaced, ", ")))
+		parts = append(parts, fmt.Sprintf("the %s the run loaded in place of the node's older ones of the same names: %s",
+			count(len(replaced), "image"), strings.Join(replaced, ", ")))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// count is "1 noun" or "n nouns".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -124,7 +124,7 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	if !slices.Equal(ran, failed) {
 		t.Errorf("the re-run ran %d specs:\n%s\nwant exactly the %d that failed:\n%s", len(ran), strings.Join(ran, "\n"), len(failed), strings.Join(failed, "\n"))
 	}
-	checkNothingLeft(t, cri, again, started, "images the run loaded (CLEANUP_IMAGES)")
+	checkNothingLeft(t, cri, again, started, "the run loaded (CLEANUP_IMAGES)")
 	if st, err := cri.Image.ImageStatus(context.Background(), &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: busybox}}); err != nil || st.GetImage() != nil {
 		t.Errorf("%s, which the re-run loaded, is still on the node with CLEANUP_IMAGES (%v)", busybox, err)
 	}
