@@ -113,6 +113,7 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	}
 	args = append(args, strings.Fields(cfg.TestArgs)...)
 	cmd := exec.CommandContext(ctx, filepath.Join(cfg.BinDir, "conformance.test"), args...)
+	cmd.Env = specEnv()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

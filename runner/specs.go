@@ -117,6 +117,7 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 	known := loadDurations(durations)
 	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
+	cmd.Env = specEnv()
 	cmd.Stdout = io.MultiWriter(rc.Out, logFile)
 	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
