@@ -97,6 +97,17 @@ func (l *ContainerdLoader) connect() (*containerd.Client, error) {
 
 // Unpin implements Pinner.
 func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
+	// An image no longer there is not pinned either.
+	return l.eachImage(refs, func(c *containerd.Client, ref string) error {
+		_, err := setPinned(ctx, c, ref, false)
+		return err
+	})
+}
+
+// eachImage calls do for each of refs with a client of the node's
+// containerd, and joins their errors; an image containerd no longer has is
+// no error.
+func (l *ContainerdLoader) eachImage(refs []string, do func(c *containerd.Client, ref string) error) error {
 	c, err := l.connect()
 	if err != nil {
 		return err
@@ -104,8 +115,7 @@ func (l *ContainerdLoader) Unpin(ctx context.Context, refs []string) error {
 	defer c.Close()
 	var errs []error
 	for _, ref := range refs {
-		// An image no longer there is not pinned either.
-		if _, err := setPinned(ctx, c, ref, false); err != nil && !errdefs.IsNotFound(err) {
+		if err := do(c, ref); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
@@ -21,18 +22,12 @@ type Remover interface {
 // store (the CRI plugin follows containerd's image events), leaving any
 // other name of the same image.
 func (l *ContainerdLoader) Remove(ctx context.Context, refs []string) error {
-	c, err := l.connect()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	var errs []error
-	for _, ref := range refs {
-		if err := c.ImageService().Delete(ctx, ref); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove containerd image %s: %w", ref, err))
+	return l.eachImage(refs, func(c *containerd.Client, ref string) error {
+		if err := c.ImageService().Delete(ctx, ref); err != nil {
+			return fmt.Errorf("remove containerd image %s: %w", ref, err)
 		}
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }
 
 // Remove implements Remover: docker rmi of each name, which only untags an

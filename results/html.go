@@ -176,7 +176,8 @@ func writeHTML(dir string, sum Summary, cases []Case) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read the run's timeline: %w", err)
 	}
-	failures := htmlFailures(dir, sum.FailedCases, events)
+	ran := spans(events)
+	failures := htmlFailures(dir, sum.FailedCases, ran)
 	anchors := map[string]string{}
 	for _, f := range failures {
 		anchors[specText(f.Name)] = f.Anchor
@@ -197,7 +198,7 @@ func writeHTML(dir string, sum Summary, cases []Case) error {
 		Areas    []htmlArea
 		Failures []htmlFailure
 		HostLogs []string
-	}{sum, suites, drawTimeline(events, anchors), htmlAreas(cases, events), failures, hostLogs}); err != nil {
+	}{sum, suites, drawTimeline(ran, anchors), htmlAreas(cases, events), failures, hostLogs}); err != nil {
 		return fmt.Errorf("render %s: %w", HTMLFile, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, HTMLFile), b.Bytes(), 0o644); err != nil {
@@ -237,9 +238,9 @@ func spans(events []ProgressEvent) []span {
 	return out
 }
 
-func htmlFailures(dir string, failed []Case, events []ProgressEvent) []htmlFailure {
+func htmlFailures(dir string, failed []Case, all []span) []htmlFailure {
 	ran := map[string]span{}
-	for _, s := range spans(events) {
+	for _, s := range all {
 		if s.Event == ProgressEnd {
 			ran[s.Spec] = s
 		}
@@ -314,8 +315,7 @@ func htmlAreas(cases []Case, events []ProgressEvent) []htmlArea {
 
 // drawTimeline lays out the timeline's phases and specs, or returns nil
 // when there is none.
-func drawTimeline(events []ProgressEvent, anchors map[string]string) *htmlTimeline {
-	all := spans(events)
+func drawTimeline(all []span, anchors map[string]string) *htmlTimeline {
 	if len(all) == 0 {
 		return nil
 	}

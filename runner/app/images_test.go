@@ -77,19 +77,7 @@ func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 		}
 	}
 
-	h, err := host.New("/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := h.Runtime("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cri, err := h.DialCRI(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cri.Close()
+	h, r, cri := localCRI(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for _, img := range images.Registry() {

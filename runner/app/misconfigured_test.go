@@ -55,7 +55,7 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	// run is long enough for its progress to be followed.
 	focus = append(focus, `\[sig-node\] (Deleted pods handling|Kubelet Cgroup Manager) `)
 	dir := t.TempDir()
-	cri := localCRI(t)
+	_, _, cri := localCRI(t)
 	started := time.Now()
 	code, out := run(t, "run", "--rootfs", "/", "--report-dir", dir, "--bin-dir", bin, "--images-dir", filepath.Join(bin, "../images"),
 		"--static-pod-dir", t.TempDir(), "--parallelism", "4", "--progress-interval", "5s",
@@ -130,8 +130,9 @@ func TestIntegrationOwnSpecsFailOnAMisconfiguredNode(t *testing.T) {
 	}
 }
 
-// localCRI connects to the local node's CRI runtime.
-func localCRI(t *testing.T) *host.CRI {
+// localCRI connects to the local node's CRI runtime, which it returns
+// with the host and the runtime found there.
+func localCRI(t *testing.T) (*host.Host, host.Runtime, *host.CRI) {
 	t.Helper()
 	h, err := host.New("/")
 	if err != nil {
@@ -146,7 +147,7 @@ func localCRI(t *testing.T) *host.CRI {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cri.Close() })
-	return cri
+	return h, r, cri
 }
 
 // carriedRef is the reference of the carried image called name.
