@@ -62,6 +62,12 @@ rect.passed { fill: #2da44e; } rect.failed { fill: #cf222e; } rect.skipped { fil
 {{if .Areas}}<h2>Areas</h2>
 {{range .Areas}}<div class="area"><span class="name" title="{{.Area}}">{{.Area}}</span><span class="bar">{{if .Passed}}<div class="passed" style="width: {{pct .PassedPct}}"></div>{{end}}{{if .Failed}}<div class="failed" style="width: {{pct .FailedPct}}"></div>{{end}}{{if .Skipped}}<div class="skipped" style="width: {{pct .SkippedPct}}"></div>{{end}}</span><span class="n">{{.Passed}} passed{{if .Failed}}, {{.Failed}} failed{{end}}{{if .Skipped}}, {{.Skipped}} skipped{{end}}</span></div>
 {{end}}{{end}}
+{{if .Sum.MeasuredCases}}<h2>Measured</h2>
+{{range .Sum.MeasuredCases}}<h3 class="{{.Status}}">{{.Name}}</h3>
+<table class="measured">
+{{range .Measured}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}{{end}}
 {{if .Failures}}<h2>Failed</h2>
 {{range .Failures}}<h3 class="failed" id="{{.Anchor}}">{{.Name}}</h3>
 <pre>{{.Message}}</pre>

@@ -39,6 +39,42 @@ type Case struct {
 	// Log is what a failed spec logged (its timeline in the JUnit): the
 	// framework's steps and the pods' logs it dumped.
 	Log string `json:"-"`
+	// Measured are the figures a spec reported (Ginkgo report entries, the
+	// testcase's JUnit properties), in the order it reported them.
+	Measured []Measure `json:"measured,omitempty"`
+}
+
+// Measure is one figure a spec reported: a startup latency, a count.
+type Measure struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// measures reads a testcase's JUnit properties: each a report entry's name
+// and the JSON of its value, shown as the value itself (a string unquoted).
+func measures(p *reporters.JUnitProperties) []Measure {
+	if p == nil {
+		return nil
+	}
+	var out []Measure
+	for _, prop := range p.Properties {
+		v := prop.Value
+		var s string
+		if json.Unmarshal([]byte(v), &s) == nil {
+			v = s
+		}
+		out = append(out, Measure{Name: prop.Name, Value: v})
+	}
+	return out
+}
+
+// MeasuredString is a testcase's figures on one line.
+func (c Case) MeasuredString() string {
+	parts := make([]string, len(c.Measured))
+	for i, m := range c.Measured {
+		parts[i] = m.Name + " " + m.Value
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Counts aggregates cases by status.
@@ -119,7 +155,7 @@ func (r *Report) Cases() []Case {
 	var out []Case
 	for _, s := range r.suites.TestSuites {
 		for _, tc := range s.TestCases {
-			c := Case{Suite: s.Name, Name: tc.Name, Seconds: tc.Time, Status: StatusPassed}
+			c := Case{Suite: s.Name, Name: tc.Name, Seconds: tc.Time, Status: StatusPassed, Measured: measures(tc.Properties)}
 			switch {
 			case tc.Failure != nil:
 				c.Status, c.Message, c.Log = StatusFailed, firstNonEmpty(tc.Failure.Message, tc.Failure.Description), tc.SystemErr
@@ -255,6 +291,8 @@ type Summary struct {
 	// NotRunCases are the skipped specs node-test's setup kept from
 	// running, each with the fix in its message; Specs.Skipped counts them.
 	NotRunCases []Case `json:"notRunCases,omitempty"`
+	// MeasuredCases are the specs that reported figures, with them.
+	MeasuredCases []Case `json:"measuredCases,omitempty"`
 }
 
 // Failed is the number of failed specs, checks and steps.
@@ -440,6 +478,9 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 		if c.NotRun() {
 			sum.NotRunCases = append(sum.NotRunCases, c)
 		}
+		if len(c.Measured) > 0 {
+			sum.MeasuredCases = append(sum.MeasuredCases, c)
+		}
 	}
 	sum.Floor = floorOf(specs, about)
 	switch {
@@ -455,6 +496,9 @@ func (r *Report) WriteSummary(dir string, about About) (Summary, error) {
 	}
 	for _, c := range sum.FailedCases {
 		fmt.Fprintf(&b, "FAILED %s\n    %s\n", c.Name, strings.ReplaceAll(firstLine(c.Message), "\n", "\n    "))
+	}
+	for _, c := range sum.MeasuredCases {
+		fmt.Fprintf(&b, "MEASURED %s\n    %s\n", c.Name, c.MeasuredString())
 	}
 	for _, c := range sum.NotRunCases {
 		fmt.Fprintf(&b, "NOT RUN %s\n    %s\n", c.Name, strings.TrimSpace(strings.ReplaceAll(c.Message, NotRunMarker, "")))

@@ -418,3 +418,53 @@ func TestSummaryStatesTheFloorOfTheSpecRun(t *testing.T) {
 		t.Errorf("a floor without the spec run's time: %+v", sum.Floor)
 	}
 }
+
+func TestFiguresASpecReportsReachTheSummaryAndThePage(t *testing.T) {
+	dir := t.TempDir()
+	measured := spec("should start pods within the SLO", types.SpecStateFailed, "the 99th percentile is 7s")
+	measured.ReportEntries = types.ReportEntries{
+		{Name: "pods created", Value: types.WrapEntryValue(108)},
+		{Name: "startup p99 (s)", Value: types.WrapEntryValue(7.125)},
+		{Name: "one pod more", Value: types.WrapEntryValue("OutOfpods")},
+	}
+	report := types.Report{SpecReports: types.SpecReports{measured, spec("should run", types.SpecStatePassed, "")}}
+	if err := WriteJUnit(report, dir); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through a merge and a rewrite, as a run does.
+	if err := Merge(r).Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = Load(dir); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := r.WriteSummary(dir, About{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Measure{{"pods created", "108"}, {"startup p99 (s)", "7.125"}, {"one pod more", "OutOfpods"}}
+	if len(sum.MeasuredCases) != 1 || !reflect.DeepEqual(sum.MeasuredCases[0].Measured, want) {
+		t.Fatalf("measured cases %+v, want one with %v", sum.MeasuredCases, want)
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if !strings.Contains(string(txt), "MEASURED [It] [sig-node] Pods should start pods within the SLO\n    pods created 108, startup p99 (s) 7.125, one pod more OutOfpods\n") {
+		t.Errorf("summary.txt lacks the figures:\n%s", txt)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, HTMLFile))
+	for _, s := range []string{"<h2>Measured</h2>", "<th>startup p99 (s)</th><td>7.125</td>", "<th>one pod more</th><td>OutOfpods</td>"} {
+		if !strings.Contains(string(page), s) {
+			t.Errorf("report.html lacks %q", s)
+		}
+	}
+	var j struct {
+		MeasuredCases []Case `json:"measuredCases"`
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, SummaryJSONFile))
+	if err := json.Unmarshal(b, &j); err != nil || len(j.MeasuredCases) != 1 || len(j.MeasuredCases[0].Measured) != 3 {
+		t.Errorf("summary.json's measured cases: %+v (%v)", j.MeasuredCases, err)
+	}
+}

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestCheckCase(t *testing.T) {
 			line:  "N/A  [pki] client certificate: no client certificate",
 		},
 	} {
-		if got := tc.check.Case(); got != tc.want {
+		if got := tc.check.Case(); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Case() = %+v, want %+v", got, tc.want)
 		}
 		if got := tc.check.String(); got != tc.line {
