@@ -24,6 +24,15 @@ const (
 	DefaultRootfs        = "/rootfs"
 )
 
+// OptInAreas are node-test's own [Serial] areas the default selection leaves
+// out: they fill the node (NodeCapacity). A FOCUS that names one reaches it
+// with SKIP left at its default, which then drops its [Serial] term for
+// them alone (a Ginkgo label filter keeps every other [Serial] spec out).
+var OptInAreas = []string{"NodeCapacity"}
+
+// defaultSkipOptIn is the default SKIP once a FOCUS names an opt-in area.
+const defaultSkipOptIn = `\[Flaky\]|\[Disruptive\]`
+
 // ErrInvalidConfig marks a configuration refused before anything starts.
 var ErrInvalidConfig = errors.New("invalid configuration")
 
@@ -65,6 +74,9 @@ type Config struct {
 	// CleanupImages removes, once the run ends, the test images it loaded
 	// that the node did not hold before (CLEANUP_IMAGES).
 	CleanupImages bool
+	// LabelFilter is the Ginkgo label filter of the selection, beside FOCUS
+	// and SKIP: set by Complete when FOCUS names an opt-in area.
+	LabelFilter string
 }
 
 // rerunOwnReportDir is --rerun-failed without a directory: the run's own
@@ -168,6 +180,7 @@ func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool))
 	if c.RerunFailed == rerunOwnReportDir {
 		c.RerunFailed = c.ReportDir
 	}
+	c.optIn(fs.Changed("focus"), fs.Changed("skip"))
 	// The specs run from another directory (ginkgo starts them beside the
 	// binary): every path they are given must be absolute.
 	for _, p := range []*string{&c.ReportDir, &c.StaticPodDir, &c.BinDir, &c.ImagesDir} {
@@ -181,6 +194,26 @@ func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool))
 		*p = abs
 	}
 	return nil
+}
+
+// optIn lets a FOCUS given by the user reach the opt-in areas it names,
+// when SKIP is left at its default: their [Serial] specs run, no other
+// [Serial] spec does.
+func (c *Config) optIn(focusGiven, skipGiven bool) {
+	if !focusGiven || skipGiven || c.Skip != DefaultSkip {
+		return
+	}
+	var named []string
+	for _, area := range OptInAreas {
+		if strings.Contains(c.Focus, area) {
+			named = append(named, area)
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	c.Skip = defaultSkipOptIn
+	c.LabelFilter = "!Serial || " + strings.Join(named, " || ")
 }
 
 // Validate refuses a configuration that cannot run, naming the variable or
@@ -251,6 +284,10 @@ func (c *Config) About() results.About {
 }
 
 func (c *Config) String() string {
-	return fmt.Sprintf("FOCUS=%q SKIP=%q PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q CLEANUP_IMAGES=%t rootfs=%q node-name=%q node-timeout=%s api=http://%s",
-		c.Focus, c.Skip, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.CleanupImages, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)
+	labels := ""
+	if c.LabelFilter != "" {
+		labels = fmt.Sprintf(" label-filter=%q", c.LabelFilter)
+	}
+	return fmt.Sprintf("FOCUS=%q SKIP=%q%s PARALLELISM=%d FLAKE_ATTEMPTS=%d REPORT_PATH=%q TEST_ARGS=%q EXTRA_ENVS=%q CLEANUP_IMAGES=%t rootfs=%q node-name=%q node-timeout=%s api=http://%s",
+		c.Focus, c.Skip, labels, c.Parallelism, c.FlakeAttempts, c.ReportDir, c.TestArgs, c.ExtraEnvs, c.CleanupImages, c.Rootfs, c.NodeName, c.NodeTimeout, c.APIAddress)
 }

@@ -126,3 +126,47 @@ func TestConfigMakesPathsAbsolute(t *testing.T) {
 		t.Errorf("paths not made absolute: %q %q", c.StaticPodDir, c.ReportDir)
 	}
 }
+
+func TestConfigFocusReachesAnOptInAreaWithTheDefaultSkip(t *testing.T) {
+	serialArea := "[sig-node] NodeCapacity [Serial] should run as many pods as it allocates"
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		env         map[string]string
+		skip, label string
+	}{
+		{name: "default selection", skip: DefaultSkip},
+		{name: "FOCUS names the area", env: map[string]string{"FOCUS": "NodeCapacity"},
+			skip: `\[Flaky\]|\[Disruptive\]`, label: "!Serial || NodeCapacity"},
+		{name: "--focus names it beside others", args: []string{`--focus=NodeCapacity|\[NodeConformance\]`},
+			skip: `\[Flaky\]|\[Disruptive\]`, label: "!Serial || NodeCapacity"},
+		{name: "SKIP given", env: map[string]string{"FOCUS": "NodeCapacity", "SKIP": DefaultSkip}, skip: DefaultSkip},
+		{name: "FOCUS names no opt-in area", env: map[string]string{"FOCUS": "MirrorPod"}, skip: DefaultSkip},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Skip != tc.skip || c.LabelFilter != tc.label {
+				t.Fatalf("SKIP %q, label filter %q; want %q, %q", c.Skip, c.LabelFilter, tc.skip, tc.label)
+			}
+			if tc.label == "" {
+				if !mustMatch(t, c.Skip, serialArea) {
+					t.Errorf("SKIP %q takes the [Serial] area", c.Skip)
+				}
+				return
+			}
+			if mustMatch(t, c.Skip, serialArea) {
+				t.Errorf("SKIP %q leaves out the area FOCUS names", c.Skip)
+			}
+			args := strings.Join(GinkgoArgs(c, Target{APIURL: "http://127.0.0.1:8080"}), " ")
+			if !strings.Contains(args, "--label-filter="+tc.label+" ") {
+				t.Errorf("ginkgo args %q lack the label filter", args)
+			}
+			if !strings.Contains(c.String(), "label-filter=") {
+				t.Errorf("the printed configuration hides the label filter: %s", c)
+			}
+		})
+	}
+}

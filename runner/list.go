@@ -107,7 +107,7 @@ func ListSpecs(ctx context.Context, cfg *Config) ([]Spec, error) {
 	report := filepath.Join(dir, "report.json")
 	args := []string{
 		"--ginkgo.dry-run", "--ginkgo.no-color", "--ginkgo.json-report=" + report,
-		"--ginkgo.focus=" + cfg.Focus, "--ginkgo.skip=" + cfg.Skip,
+		"--ginkgo.focus=" + cfg.Focus, "--ginkgo.skip=" + cfg.Skip, "--ginkgo.label-filter=" + cfg.LabelFilter,
 		// The suite runs only against a named API server; a dry run never calls it.
 		"--host=http://127.0.0.1:0",
 	}

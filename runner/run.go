@@ -98,7 +98,7 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 		if err != nil {
 			return err
 		}
-		cfg.Focus, cfg.Skip, rerunOf = focus, "", of
+		cfg.Focus, cfg.Skip, cfg.LabelFilter, rerunOf = focus, "", "", of
 	}
 	rc := &RunContext{Config: cfg, Logger: logger, Out: out, Report: &results.Report{}, About: cfg.About()}
 	rc.About.Started = time.Now()

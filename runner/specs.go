@@ -53,6 +53,9 @@ func GinkgoArgs(cfg *Config, t Target) []string {
 	if cfg.Skip != "" {
 		args = append(args, "--skip="+cfg.Skip)
 	}
+	if cfg.LabelFilter != "" {
+		args = append(args, "--label-filter="+cfg.LabelFilter)
+	}
 	args = append(args, filepath.Join(cfg.BinDir, "conformance.test"), "--")
 	return append(args, TestBinaryArgs(cfg, t)...)
 }
