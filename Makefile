@@ -33,6 +33,9 @@ e2e: ## run a focused selection of official and own specs against the local node
 e2e-misconfigured: ## upstream's node specs fail, saying what they found, with the misconfigured handler as the runtime's default, then back
 	build/e2e-misconfigured.sh
 
+e2e-node-capacity: ## the NodeCapacity spec with the kubelet's maxPods at 20: it passes, refusing pod 21; with a runtime 3 s slower per container it fails on startup latency
+	build/e2e-node-capacity.sh
+
 e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then v1.35.4, then back
 	build/e2e-kubelet-skew.sh
 
@@ -48,7 +51,7 @@ image-e2e: ## run the image as documented (docker run --privileged -v /:/rootfs 
 image-oci: ## build the amd64, arm and arm64 images and their index without a daemon into _output/oci/
 	build/image.sh oci
 
-bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes
+bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes, the node's capacity (110 pods) and startup latency
 	build/bench.sh
 
 verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
@@ -57,4 +60,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-node-capacity e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean

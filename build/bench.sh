@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): the control plane's time to ready and memory, the
-# test images' build time per arch and their sizes, their load time.
+# test images' build time per arch and their sizes, their load time, and,
+# on the local node, its capacity: 110 pods, their startup latency.
 #   BENCH_ARCHES="amd64 arm arm64" (default) limits the image builds.
+#   BENCH_CAPACITY_RATES="1 2 3 5" (default): the NodeCapacity spec's
+#   creation rates, pods a second, one run each (about 4 minutes a run).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -66,4 +69,18 @@ if [[ -f $OUT/oci/index.json ]]; then
 	done
 else
 	echo "  no OCI layout: make image-oci first"
+fi
+
+if running kubelet; then
+	echo "== node capacity: the NodeCapacity spec at maxPods 110, pods created at each rate (pods/s) of BENCH_CAPACITY_RATES"
+	echo "   on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); the SLO: startup p99 <= 5 s"
+	"$ROOT/build/build.sh" all >/dev/null
+	for rate in ${BENCH_CAPACITY_RATES:-1 2 3 5}; do
+		report=$OUT/bench/capacity-$rate
+		mkdir -p "$OUT/bench"
+		FOCUS=NodeCapacity REPORT_PATH=$report TEST_ARGS=--node-capacity-rate=$rate "$OUT/bin/node-test" run --rootfs / \
+			--bin-dir "$OUT/bin" --static-pod-dir "$STATIC_POD_DIR" >"$report.log" 2>&1 || true
+		printf "  %s pods/s: %s\n    %s\n" "$rate" "$(head -1 "$report/summary.txt")" \
+			"$(awk '/^MEASURED .*NodeCapacity/ {getline; sub(/^ +/, ""); print}' "$report/summary.txt")"
+	done
 fi

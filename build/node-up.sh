@@ -16,7 +16,9 @@
 # runtime's default handler the misconfigured one (build/misconfigured-runc):
 # a node broken on purpose, for every pod, sandboxes included;
 # RUNTIME_HANDLER=noenv one that drops the environment pods give their
-# containers (build/noenv-runc).
+# containers (build/noenv-runc). The runtime also has a "slow" handler
+# (build/slow-runc), 3 s slower to create each container, for pods that ask
+# for it. KUBELET_MAX_PODS=20 (say) sets the kubelet's maxPods; default 110.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -32,6 +34,7 @@ KUBELET_FEATURE_GATES=${KUBELET_FEATURE_GATES:-}
 KUBELET_AUTH=${KUBELET_AUTH:-anonymous}
 KUBELET_LOG=${KUBELET_LOG:-file}
 RUNTIME_HANDLER=${RUNTIME_HANDLER:-runc}
+KUBELET_MAX_PODS=${KUBELET_MAX_PODS:-110}
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
 KUBELET_CERT_DIR=/var/lib/kubelet/pki
@@ -48,6 +51,7 @@ DEAD_REGISTRY=http://127.0.0.1:9
 	die "KUBELET_LOG: $KUBELET_LOG is not file or journal"
 [[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured || $RUNTIME_HANDLER == noenv ]] ||
 	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc, misconfigured or noenv"
+[[ $KUBELET_MAX_PODS =~ ^[1-9][0-9]*$ ]] || die "KUBELET_MAX_PODS: $KUBELET_MAX_PODS is not a positive number of pods"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
@@ -113,6 +117,12 @@ state = "/run/containerd"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.noenv.options]
         BinaryName = "$ROOT/build/noenv-runc"
+        SystemdCgroup = false
+    # A handler 3 s slower to create each container (build/slow-runc).
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.slow]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.slow.options]
+        BinaryName = "$ROOT/build/slow-runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
@@ -284,7 +294,7 @@ evictionHard:
   nodefs.inodesFree: 1%
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
-maxPods: 110
+maxPods: $KUBELET_MAX_PODS
 EOF
 	if [[ -n $KUBELET_FEATURE_GATES ]]; then
 		echo "featureGates:" >>"$NODE_DIR/kubelet-config.yaml"

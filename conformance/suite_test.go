@@ -23,6 +23,7 @@ import (
 
 	"github.com/node-test/node-test/conformance/e2enode"
 	"github.com/node-test/node-test/results"
+	_ "github.com/node-test/node-test/suites/capacity"
 	_ "github.com/node-test/node-test/suites/container"
 	"github.com/node-test/node-test/suites/framework"
 	_ "github.com/node-test/node-test/suites/node"

@@ -9,6 +9,7 @@ import imageutils "k8s.io/kubernetes/test/utils/image"
 // the code of the framework packages it imports (directly or not), refers to.
 var imagesByPackage = map[string][]imageutils.ImageID{
 	"github.com/node-test/node-test/conformance/e2enode": {imageutils.Agnhost, imageutils.AgnhostPrev, imageutils.BusyBox, imageutils.GlibcDnsTesting, imageutils.InvalidRegistryImage, imageutils.IpcUtils, imageutils.Kitten, imageutils.Nginx, imageutils.Pause, imageutils.Perl, imageutils.VolumeNFSServer},
+	"github.com/node-test/node-test/suites/capacity":     {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"github.com/node-test/node-test/suites/container":    {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"github.com/node-test/node-test/suites/node":         {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"k8s.io/kubernetes/test/e2e/common/network":          {imageutils.Agnhost, imageutils.BusyBox},

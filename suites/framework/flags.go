@@ -2,6 +2,7 @@ package framework
 
 import (
 	"flag"
+	"time"
 
 	cliflag "k8s.io/component-base/cli/flag"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
@@ -17,6 +18,11 @@ var NodeContext struct {
 	// their pods with, through a RuntimeClass; empty for the node's
 	// default handler.
 	RuntimeHandler string
+	// CapacityRate is how many pods a second the NodeCapacity specs create.
+	CapacityRate float64
+	// StartupSLO is the 99th percentile of pod startup latency the
+	// NodeCapacity specs hold the node to.
+	StartupSLO time.Duration
 }
 
 // RegisterNodeFlags registers the node flags of the conformance binary on fs
@@ -31,4 +37,9 @@ func RegisterNodeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&NodeContext.RuntimeHandler, "runtime-handler", "",
 		"The CRI runtime handler node-test's own specs run their pods with, through a RuntimeClass node-test creates "+
 			"(default: the runtime's default handler). The official specs always use the default handler.")
+	fs.Float64Var(&NodeContext.CapacityRate, "node-capacity-rate", 1,
+		"Pods a second the NodeCapacity specs create while they fill the node.")
+	fs.DurationVar(&NodeContext.StartupSLO, "startup-slo", 5*time.Second,
+		"The 99th percentile of pod startup latency (creation to running, images present) the NodeCapacity specs allow: "+
+			"the default is the Kubernetes pod startup SLO.")
 }
