@@ -358,6 +358,17 @@ start_kubelet() {
 	wait_for "kubelet healthz" 60 curl -sf http://127.0.0.1:10248/healthz
 }
 
+make_root_shared() {
+	# systemd makes / a shared mount at boot, and mount propagation needs it
+	# (a volume's HostToContainer or Bidirectional): the runtime refuses
+	# them on a private /. This machine boots without systemd.
+	if [[ $(findmnt -no PROPAGATION /) == shared ]]; then
+		echo "/ is a shared mount already"
+		return
+	fi
+	mount --make-rshared /
+}
+
 install_runc_wrapper() {
 	# docker --privileged asks for every capability; this machine's bounding
 	# set lacks CAP_SYS_RESOURCE, so runc would fail to apply them. The
@@ -398,6 +409,7 @@ start_dockerd() {
 }
 
 step packages install_packages
+step shared-root make_root_shared
 step containerd-config write_containerd_config
 step cni-config write_cni_config
 step binaries build_binaries

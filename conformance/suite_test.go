@@ -27,6 +27,7 @@ import (
 	_ "github.com/node-test/node-test/suites/container"
 	"github.com/node-test/node-test/suites/framework"
 	_ "github.com/node-test/node-test/suites/node"
+	_ "github.com/node-test/node-test/suites/runtime"
 )
 
 // reportDir is the framework's --report-dir, taken over so that the report

@@ -12,6 +12,7 @@ var imagesByPackage = map[string][]imageutils.ImageID{
 	"github.com/node-test/node-test/suites/capacity":     {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"github.com/node-test/node-test/suites/container":    {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"github.com/node-test/node-test/suites/node":         {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
+	"github.com/node-test/node-test/suites/runtime":      {imageutils.Agnhost, imageutils.BusyBox, imageutils.VolumeNFSServer},
 	"k8s.io/kubernetes/test/e2e/common/network":          {imageutils.Agnhost, imageutils.BusyBox},
 	"k8s.io/kubernetes/test/e2e/common/node":             {imageutils.Agnhost, imageutils.AgnhostPrev, imageutils.AgnhostPrivate, imageutils.BusyBox, imageutils.GlibcDnsTesting, imageutils.InvalidRegistryImage, imageutils.Kitten, imageutils.Nginx, imageutils.NonRoot, imageutils.Nonewprivs, imageutils.VolumeNFSServer},
 	"k8s.io/kubernetes/test/e2e/common/storage":          {imageutils.Agnhost, imageutils.BusyBox},

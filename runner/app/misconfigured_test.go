@@ -21,9 +21,10 @@ import (
 // misconfiguredSamples are, for each area of node-test's own specs, a spec
 // and what its failure must say on the local node run with its
 // "misconfigured" runtime handler (build/misconfigured-runc: no
-// no_new_privs, no seccomp, every capability, no limits, nothing read-only,
-// SIGKILL for SIGTERM) and a static pod directory the kubelet does not
-// watch. The OOM-kill spec is not among them: with the container's limit
+// no_new_privs, seccomp inverted, every capability, no limits, nothing
+// read-only, 256 open files, namespaces not the host's nor the pod's, mounts
+// private, no resolv.conf or hosts file, SIGKILL for SIGTERM) and a static
+// pod directory the kubelet does not watch. The OOM-kill spec is not among them: with the container's limit
 // dropped, the pod's cgroup, which the kubelet limits itself, still
 // OOM-kills it, as it should.
 var misconfiguredSamples = map[string]string{
@@ -35,7 +36,17 @@ var misconfiguredSamples = map[string]string{
 	"ContainerView should set the pod's safe sysctls":                                    "in the container is not the pod's",
 	"PodLifecycle should stop the containers' processes on the host":                     "before its SIGTERM handler could run",
 	"MirrorPod when a static pod's manifest is written in the static pod directory should recreate the mirror pod with a new UID, the static pod still running, when it is force-deleted": "the directory the kubelet watches",
-	"KubeletEndpoints should serve on /configz": "staticPodPath is not the static pod directory",
+	"KubeletEndpoints should serve on /configz":                                                    "staticPodPath is not the static pod directory",
+	"PodNamespaces should run a pod with hostNetwork, hostPID and hostIPC":                         "namespace is not the host's",
+	"PodNamespaces should give a pod without them network, PID, IPC and UTS namespaces of its own": "are in different ipc namespaces",
+	"PodNamespaces should put a pod's containers in one PID namespace":                             "with shareProcessNamespace are in different PID namespaces",
+	"MountPropagation should propagate mounts between the host and a volume":                       "the host does not see the mount the Bidirectional container made",
+	"RuntimeNetworking should write a pod's dnsConfig into /etc/resolv.conf exactly":               "/etc/resolv.conf",
+	"RuntimeNetworking should add a pod's hostAliases to its containers' /etc/hosts":               "/etc/hosts has no line",
+	"Seccomp should deny a container under RuntimeDefault a syscall":                               "the RuntimeDefault container runs without a seccomp filter",
+	"Seccomp should enforce a Localhost profile from the kubelet's seccomp directory":              "runs without a seccomp filter",
+	"Seccomp should not filter the syscalls of a privileged container":                             "the privileged container runs with a seccomp filter",
+	"ContainerProcess should start a container's process with open-files limits":                   "soft limit of open files is 256, below 1024",
 }
 
 // TestIntegrationOwnSpecsFailOnAMisconfiguredNode proves that each area of

@@ -24,8 +24,24 @@ const OutputTimeout = 3 * time.Minute
 // with its containers' logs, which say what they saw. On return, pod is the
 // pod as the API server last reported it.
 func Output(ctx context.Context, f *e2eframework.Framework, pod *v1.Pod) map[string]string {
+	return output(ctx, f, pod, func() { *pod = *e2epod.NewPodClient(f).Create(ctx, pod) })
+}
+
+// OutputAsWritten is Output for a pod created as written, only bound to the
+// node under test: the framework's pod client sets every pod's dnsPolicy to
+// Default (upstream's node suite has no cluster DNS).
+func OutputAsWritten(ctx context.Context, f *e2eframework.Framework, pod *v1.Pod) map[string]string {
+	return output(ctx, f, pod, func() {
+		pod.Spec.NodeName = e2eframework.TestContext.NodeName
+		created, err := f.ClientSet.CoreV1().Pods(f.Namespace.Name).Create(ctx, pod, metav1.CreateOptions{})
+		e2eframework.ExpectNoError(err, "create pod %s", pod.Name)
+		*pod = *created
+	})
+}
+
+func output(ctx context.Context, f *e2eframework.Framework, pod *v1.Pod, create func()) map[string]string {
 	pod.Spec.RestartPolicy = v1.RestartPolicyNever
-	*pod = *e2epod.NewPodClient(f).Create(ctx, pod)
+	create()
 	err := e2epod.WaitForPodSuccessInNamespaceTimeout(ctx, f.ClientSet, pod.Name, f.Namespace.Name, OutputTimeout)
 	if got, gerr := f.ClientSet.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{}); gerr == nil {
 		*pod = *got
