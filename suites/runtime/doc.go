@@ -3,8 +3,9 @@
 // than through CRI with the kubelet stopped, as critest (cri-tools'
 // validation suite) checks them: the namespaces a pod shares with the host
 // and among its containers, mount propagation, the DNS and hosts files and
-// host ports the runtime sets up, seccomp profiles, and the limits a
-// container's process starts with. Each spec looks from inside the
+// host ports the runtime sets up, seccomp profiles, the limits a
+// container's process starts with, and its log, rotated by the kubelet and
+// reopened by the runtime. Each spec looks from inside the
 // container, from the host (a privileged observer pod in the host's PID
 // namespace), or at the kubelet, and fails naming the promise broken.
 //
