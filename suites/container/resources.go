@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
 	e2epod "k8s.io/kubernetes/test/e2e/framework/pod"
+	"k8s.io/utils/ptr"
 
 	"github.com/node-test/node-test/suites/framework"
 )
@@ -81,10 +82,21 @@ var _ = e2eframework.SIGDescribe("node")("ContainerResources", e2eframework.With
 		// Files in /dev/shm (a tmpfs of 64MB) are memory charged to the
 		// container and that nothing can reclaim: writing 60MB under a 32Mi
 		// limit leaves the kernel no way out but the OOM killer.
-		pod := restrictedPod("oom", "fill", []string{"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=60"})
+		// A second container, idle, gives the pod's cgroup (the sum of its
+		// containers' limits) room beyond the filling container's limit:
+		// with one container the two limits are equal, and the kernel may
+		// OOM-kill at the pod's level, which no runtime reports as the
+		// container's OOM.
+		pod := framework.BusyboxPod("oom",
+			v1.Container{Name: "fill", Command: []string{"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=60"}},
+			v1.Container{Name: "idle", Command: []string{"sleep", "3600"}})
+		e2eframework.ExpectNoError(e2epod.MixinRestrictedPodSecurity(pod))
 		pod.Spec.RestartPolicy = v1.RestartPolicyNever
+		pod.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
 		limit := v1.ResourceList{v1.ResourceMemory: resource.MustParse("32Mi")}
-		pod.Spec.Containers[0].Resources = v1.ResourceRequirements{Requests: limit, Limits: limit}
+		for i := range pod.Spec.Containers {
+			pod.Spec.Containers[i].Resources = v1.ResourceRequirements{Requests: limit, Limits: limit}
+		}
 
 		By("running a container that writes 60MB to its /dev/shm under a 32Mi memory limit")
 		pod = e2epod.NewPodClient(f).Create(ctx, pod)
@@ -94,11 +106,13 @@ var _ = e2eframework.SIGDescribe("node")("ContainerResources", e2eframework.With
 			if err != nil {
 				return err
 			}
-			if len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Terminated == nil {
-				return fmt.Errorf("container %s of pod %s has not terminated", pod.Spec.Containers[0].Name, pod.Name)
+			for _, c := range p.Status.ContainerStatuses {
+				if c.Name == "fill" && c.State.Terminated != nil {
+					state = c.State.Terminated
+					return nil
+				}
 			}
-			state = p.Status.ContainerStatuses[0].State.Terminated
-			return nil
+			return fmt.Errorf("container fill of pod %s has not terminated", pod.Name)
 		}).WithTimeout(framework.OutputTimeout).WithPolling(time.Second).Should(Succeed()),
 			"the container over its memory limit did not terminate")
 
