@@ -24,9 +24,9 @@ import (
 // no_new_privs, seccomp inverted, every capability, no limits, nothing
 // read-only, 256 open files, namespaces not the host's nor the pod's, mounts
 // private, no resolv.conf or hosts file, SIGKILL for SIGTERM) and a static
-// pod directory the kubelet does not watch. The OOM-kill spec is not among them: with the container's limit
-// dropped, the pod's cgroup, which the kubelet limits itself, still
-// OOM-kills it, as it should.
+// pod directory the kubelet does not watch. The OOM-kill spec is not among
+// them: with the container's limit dropped, the pod's cgroup, which the
+// kubelet limits itself, can still OOM-kill it, as it should.
 var misconfiguredSamples = map[string]string{
 	"PodSecurity should run a pod of the restricted level":                               "the container can gain privileges",
 	"ContainerSecurityContext should give a container that drops ALL and adds NET_ADMIN": "is not exactly the capabilities the pod adds",
