@@ -6,14 +6,20 @@ import (
 	"strings"
 
 	imageutils "k8s.io/kubernetes/test/utils/image"
+
+	"github.com/node-test/node-test/images/refs"
 )
 
 // Image is one test image node-test carries.
 type Image struct {
 	// Name is the short name used on the command line: pause, busybox, ….
 	Name string
-	// ID is the pinned e2e framework's identifier of the image.
+	// ID is the pinned e2e framework's identifier of the image; None for
+	// an image of node-test's own specs, which Own names instead.
 	ID imageutils.ImageID
+	// Own is the name of the constant of package images/refs that
+	// node-test's own specs refer to the image by; "" for the framework's.
+	Own string
 	// Ref is the reference the framework expects, e.g.
 	// registry.k8s.io/e2e-test-images/busybox:1.37.0-2.
 	Ref string
@@ -80,6 +86,12 @@ func Registry() []Image {
 			Arches: all,
 			build:  buildNonroot,
 		},
+		{
+			Name: "image-config", Own: "ImageConfig", Ref: refs.ImageConfig,
+			Recipe: "busybox rootfs with an image configuration of its own, for the ImageConfig specs: WORKDIR " + imageConfigDir + ", USER " + imageConfigUser + " (group 4322 in its /etc/passwd), two ENV beside PATH, ENTRYPOINT " + imageConfigEntry + " (prints its working directory, ids, /proc cmdline and environ) and CMD",
+			Arches: all,
+			build:  buildImageConfig,
+		},
 	}
 }
 
@@ -121,6 +133,22 @@ func UsedBy(id imageutils.ImageID) []string {
 	return out
 }
 
+// UsedBy lists the packages of linked specs that use the image: by its
+// framework identifier, or by its constant of images/refs.
+func (img Image) UsedBy() []string {
+	if img.Own == "" {
+		return UsedBy(img.ID)
+	}
+	var out []string
+	for pkg, names := range ownImagesByPackage {
+		if slices.Contains(names, img.Own) {
+			out = append(out, pkg)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // ForSpecPackages returns the images the specs of the packages pkgs need:
 // the carried ones, in registry order, with those every run needs, and the
 // ones node-test does not carry.
@@ -129,7 +157,8 @@ func ForSpecPackages(pkgs []string) (carried []Image, missing []Uncarried) {
 		return slices.ContainsFunc(pkgs, func(p string) bool { return slices.Contains(imagesByPackage[p], id) })
 	}
 	for _, img := range Registry() {
-		if img.Always != "" || used(img.ID) {
+		own := func(p string) bool { return slices.Contains(ownImagesByPackage[p], img.Own) }
+		if img.Always != "" || img.Own == "" && used(img.ID) || img.Own != "" && slices.ContainsFunc(pkgs, own) {
 			carried = append(carried, img)
 		}
 	}

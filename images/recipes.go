@@ -176,3 +176,50 @@ func busyboxRootfs(ctx context.Context, b *Builder, arch Arch) (*rootfs, error) 
 	fs.dir("var/run", 0o755)
 	return fs, nil
 }
+
+// The image configuration of the image-config image, which node-test's
+// ImageConfig specs expect of a container whose pod leaves it unset.
+const (
+	imageConfigDir   = "/srv/image-config"
+	imageConfigUser  = "4321"
+	imageConfigEntry = "/image-config/report.sh"
+)
+
+// imageConfigReport prints, one per line, what the container's first
+// process got: its working directory, uid and gid, command line and
+// environment (from /proc, as the runtime set them, not as a shell would
+// show them), then sleeps as long as its first argument says, if it is a
+// number, so that a spec can also exec into the container.
+const imageConfigReport = `echo "cwd=$(pwd)"
+echo "uid=$(id -u)"
+echo "gid=$(id -g)"
+echo "cmdline=$(tr '\0' ' ' </proc/$$/cmdline)"
+tr '\0' '\n' </proc/$$/environ | sed 's/^/env=/'
+echo "end"
+case $1 in [0-9]*) exec sleep "$1" ;; esac
+`
+
+// buildImageConfig is busybox with an image configuration of its own,
+// every field of which a pod can leave to the image or replace: a working
+// directory the image holds, a non-root user whose primary group only the
+// image's /etc/passwd says, two environment variables beside PATH, an
+// entrypoint script and a command.
+//
+// USER names the uid alone: the kubelet passes the runtime the image's uid
+// as the container's user and drops a group USER would name (uid:gid), so
+// the runtime takes the group from the image's /etc/passwd, as Docker does
+// for a user given by uid (kubernetes/kubernetes#61967).
+func buildImageConfig(ctx context.Context, b *Builder, arch Arch) (v1.Image, error) {
+	fs := newRootfs()
+	fs.file("etc/passwd", 0o644, []byte(passwd+"image-config:x:4321:4322:image-config:"+imageConfigDir+":/bin/sh\n"))
+	fs.file("etc/group", 0o644, []byte(group+"image-config:x:4322:\n"))
+	fs.dir(imageConfigDir[1:], 0o755)
+	fs.file(imageConfigEntry[1:], 0o755, []byte(imageConfigReport))
+	return onBusybox(ctx, b, arch, fs, v1.Config{
+		WorkingDir: imageConfigDir,
+		User:       imageConfigUser,
+		Env:        []string{pathEnv, "IMAGE_CONFIG_FROM=image", "IMAGE_CONFIG_ONLY_IMAGE=kept"},
+		Entrypoint: []string{"/bin/sh", imageConfigEntry},
+		Cmd:        []string{"image-cmd"},
+	})
+}

@@ -6,6 +6,8 @@ import (
 
 	commontest "k8s.io/kubernetes/test/e2e/common"
 	imageutils "k8s.io/kubernetes/test/utils/image"
+
+	"github.com/node-test/node-test/images/refs"
 )
 
 // TestEveryPrePulledImageIsCarriedOrSaidNotToBe checks the registry against
@@ -57,6 +59,31 @@ func TestEveryImageTheSpecsUseIsCarriedOrSaidNotToBe(t *testing.T) {
 	}
 }
 
+// TestEveryOwnImageTheSpecsUseIsCarried checks that each images/refs
+// constant a spec package uses (usedby.go) names an image of the registry,
+// under that constant's reference.
+func TestEveryOwnImageTheSpecsUseIsCarried(t *testing.T) {
+	own := map[string]Image{}
+	for _, img := range Registry() {
+		if img.Own != "" {
+			own[img.Own] = img
+		}
+	}
+	if len(ownImagesByPackage) == 0 {
+		t.Fatal("usedby.go maps no spec package to an image of images/refs: run go generate ./images")
+	}
+	for pkg, names := range ownImagesByPackage {
+		for _, name := range names {
+			if _, ok := own[name]; !ok {
+				t.Errorf("refs.%s, used by %s, is no image of the registry", name, pkg)
+			}
+		}
+	}
+	if img := own["ImageConfig"]; img.Ref != refs.ImageConfig || img.ID != imageutils.None {
+		t.Errorf("the image-config image is %q (framework id %d), want %q and no framework id", img.Ref, img.ID, refs.ImageConfig)
+	}
+}
+
 // TestForSpecPackages checks the images a selection needs: pause always,
 // then what its spec packages use, and what of that is not carried.
 func TestForSpecPackages(t *testing.T) {
@@ -72,8 +99,12 @@ func TestForSpecPackages(t *testing.T) {
 		t.Errorf("no specs need %v and miss %v; want pause alone", got, missing)
 	}
 	own, _ := ForSpecPackages([]string{"github.com/node-test/node-test/suites/node"})
-	if got := names(own); !slices.Contains(got, "busybox") || slices.Contains(got, "nonewprivs") {
-		t.Errorf("suites/node needs %v: want busybox (its pods run it) and not nonewprivs", got)
+	if got := names(own); !slices.Contains(got, "busybox") || slices.Contains(got, "nonewprivs") || slices.Contains(got, "image-config") {
+		t.Errorf("suites/node needs %v: want busybox (its pods run it), not nonewprivs nor image-config", got)
+	}
+	runtime, _ := ForSpecPackages([]string{"github.com/node-test/node-test/suites/runtime"})
+	if got := names(runtime); !slices.Contains(got, "image-config") || !slices.Contains(got, "agnhost") {
+		t.Errorf("suites/runtime needs %v: want image-config (its ImageConfig specs) and agnhost", got)
 	}
 	common, missing := ForSpecPackages([]string{"k8s.io/kubernetes/test/e2e/common/node"})
 	for _, want := range []string{"pause", "busybox", "agnhost", "agnhost-prev", "nonewprivs", "nonroot"} {

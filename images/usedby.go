@@ -17,3 +17,10 @@ var imagesByPackage = map[string][]imageutils.ImageID{
 	"k8s.io/kubernetes/test/e2e/common/node":             {imageutils.Agnhost, imageutils.AgnhostPrev, imageutils.AgnhostPrivate, imageutils.BusyBox, imageutils.GlibcDnsTesting, imageutils.InvalidRegistryImage, imageutils.Kitten, imageutils.Nginx, imageutils.NonRoot, imageutils.Nonewprivs, imageutils.VolumeNFSServer},
 	"k8s.io/kubernetes/test/e2e/common/storage":          {imageutils.Agnhost, imageutils.BusyBox},
 }
+
+// ownImagesByPackage maps each package of specs to the images of
+// node-test's own (images/refs) its code, and the code of the framework
+// packages it imports, refers to, by the names of their constants.
+var ownImagesByPackage = map[string][]string{
+	"github.com/node-test/node-test/suites/runtime": {"ImageConfig"},
+}

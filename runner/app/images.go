@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	imageutils "k8s.io/kubernetes/test/utils/image"
 
 	"github.com/node-test/node-test/images"
 	"github.com/node-test/node-test/runner"
@@ -37,22 +36,22 @@ func newImagesListCommand(streams Streams) *cobra.Command {
 			for _, img := range images.Registry() {
 				usedBy := img.Always
 				if usedBy == "" {
-					usedBy = specPackages(img.ID)
+					usedBy = specPackages(img.UsedBy())
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", img.Name, img.Ref, strings.Join(img.Arches, ","), usedBy, img.Recipe)
 			}
 			for _, u := range images.NotCarried() {
-				fmt.Fprintf(tw, "-\t%s\tnone\t%s\tNOT CARRIED: %s\n", u.Ref, specPackages(u.ID), u.Why)
+				fmt.Fprintf(tw, "-\t%s\tnone\t%s\tNOT CARRIED: %s\n", u.Ref, specPackages(images.UsedBy(u.ID)), u.Why)
 			}
 			return tw.Flush()
 		},
 	}
 }
 
-// specPackages names the spec packages using the image id, short.
-func specPackages(id imageutils.ImageID) string {
+// specPackages names the spec packages pkgs, short.
+func specPackages(pkgs []string) string {
 	var out []string
-	for _, p := range images.UsedBy(id) {
+	for _, p := range pkgs {
 		if p == "github.com/node-test/node-test/conformance/e2enode" {
 			p = "e2e_node" // upstream's node suite, as the conformance binary links it
 		}

@@ -34,6 +34,8 @@ import (
 
 const (
 	imagePkg = "k8s.io/kubernetes/test/utils/image"
+	// ownPkg names, by its constants, the images of node-test's own specs.
+	ownPkg = "github.com/node-test/node-test/images/refs"
 	// linker is the package whose test binary is conformance.test.
 	linker = "github.com/node-test/node-test/conformance"
 )
@@ -70,18 +72,23 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ids, err := imageIDs()
+	ids, err := constants(imagePkg, "manifest.go", "ImageID")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ownIDs, err := constants(ownPkg, "refs.go", "")
 	if err != nil {
 		log.Fatal(err)
 	}
 	refs := map[string][]string{} // import path → image identifiers in its own files
+	own := map[string][]string{}  // import path → images/refs constants in its own files
 	specs := map[string]bool{}    // packages that declare specs
 	for _, p := range pkgs {
-		r, declaresSpecs, err := scan(p, ids)
+		r, o, declaresSpecs, err := scan(p, ids, ownIDs)
 		if err != nil {
 			log.Fatal(err)
 		}
-		refs[p.ImportPath] = r
+		refs[p.ImportPath], own[p.ImportPath] = r, o
 		specs[p.ImportPath] = declaresSpecs && !isFramework(p.ImportPath)
 	}
 	var b bytes.Buffer
@@ -96,34 +103,15 @@ import imageutils "k8s.io/kubernetes/test/utils/image"
 // the code of the framework packages it imports (directly or not), refers to.
 var imagesByPackage = map[string][]imageutils.ImageID{
 `)
-	for _, p := range pkgs {
-		if !specs[p.ImportPath] {
-			continue
-		}
-		var uses []string
-		for _, d := range append([]string{p.ImportPath}, p.Deps...) {
-			if d != p.ImportPath && !isFramework(d) {
-				continue
-			}
-			for _, id := range refs[d] {
-				if !slices.Contains(uses, id) {
-					uses = append(uses, id)
-				}
-			}
-		}
-		if len(uses) == 0 {
-			continue
-		}
-		slices.Sort(uses)
-		fmt.Fprintf(&b, "\t%q: {", p.ImportPath)
-		for i, id := range uses {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("imageutils." + id)
-		}
-		b.WriteString("},\n")
-	}
+	writeUses(&b, pkgs, specs, refs, func(id string) string { return "imageutils." + id })
+	b.WriteString(`}
+
+// ownImagesByPackage maps each package of specs to the images of
+// node-test's own (images/refs) its code, and the code of the framework
+// packages it imports, refers to, by the names of their constants.
+var ownImagesByPackage = map[string][]string{
+`)
+	writeUses(&b, pkgs, specs, own, strconv.Quote)
 	b.WriteString("}\n")
 	src, err := format.Source(b.Bytes())
 	if err != nil {
@@ -131,6 +119,40 @@ var imagesByPackage = map[string][]imageutils.ImageID{
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// writeUses writes a map literal's entries: for each package of specs, the
+// identifiers uses lists for it and for the framework packages it imports,
+// each written by lit.
+func writeUses(b *bytes.Buffer, pkgs []pkg, specs map[string]bool, uses map[string][]string, lit func(string) string) {
+	for _, p := range pkgs {
+		if !specs[p.ImportPath] {
+			continue
+		}
+		var all []string
+		for _, d := range append([]string{p.ImportPath}, p.Deps...) {
+			if d != p.ImportPath && !isFramework(d) {
+				continue
+			}
+			for _, id := range uses[d] {
+				if !slices.Contains(all, id) {
+					all = append(all, id)
+				}
+			}
+		}
+		if len(all) == 0 {
+			continue
+		}
+		slices.Sort(all)
+		fmt.Fprintf(b, "\t%q: {", p.ImportPath)
+		for i, id := range all {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(lit(id))
+		}
+		b.WriteString("},\n")
 	}
 }
 
@@ -176,11 +198,11 @@ func list(overlayFile string) ([]pkg, error) {
 	return out, nil
 }
 
-// scan returns the image identifiers of imagePkg that p's files refer to,
-// outside the declarations of notUses, and whether p declares specs: a
-// package-level `var _ = Describe(…)`, as every spec package registers its
-// containers.
-func scan(p pkg, imageIDs map[string]bool) (ids []string, declaresSpecs bool, err error) {
+// scan returns the image identifiers of imagePkg and the constants of
+// ownPkg that p's files refer to, outside the declarations of notUses, and
+// whether p declares specs: a package-level `var _ = Describe(…)`, as every
+// spec package registers its containers.
+func scan(p pkg, imageIDs, ownIDs map[string]bool) (ids, own []string, declaresSpecs bool, err error) {
 	fset := token.NewFileSet()
 	for _, name := range p.GoFiles {
 		file := filepath.Join(p.Dir, name)
@@ -189,19 +211,11 @@ func scan(p pkg, imageIDs map[string]bool) (ids []string, declaresSpecs bool, er
 		}
 		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		declaresSpecs = declaresSpecs || registers(f)
-		local := ""
-		for _, imp := range f.Imports {
-			if path, _ := strconv.Unquote(imp.Path.Value); path == imagePkg {
-				local = "image"
-				if imp.Name != nil {
-					local = imp.Name.Name
-				}
-			}
-		}
-		if local == "" {
+		local, localOwn := importedAs(f, imagePkg, "image"), importedAs(f, ownPkg, "refs")
+		if local == "" && localOwn == "" {
 			continue
 		}
 		for _, decl := range f.Decls {
@@ -213,14 +227,33 @@ func scan(p pkg, imageIDs map[string]bool) (ids []string, declaresSpecs bool, er
 				if !ok {
 					return true
 				}
-				if x, ok := sel.X.(*ast.Ident); ok && x.Name == local && imageIDs[sel.Sel.Name] && !slices.Contains(ids, sel.Sel.Name) {
+				x, ok := sel.X.(*ast.Ident)
+				switch {
+				case !ok:
+				case x.Name == local && imageIDs[sel.Sel.Name] && !slices.Contains(ids, sel.Sel.Name):
 					ids = append(ids, sel.Sel.Name)
+				case x.Name == localOwn && ownIDs[sel.Sel.Name] && !slices.Contains(own, sel.Sel.Name):
+					own = append(own, sel.Sel.Name)
 				}
 				return true
 			})
 		}
 	}
-	return ids, declaresSpecs, nil
+	return ids, own, declaresSpecs, nil
+}
+
+// importedAs returns the name f refers to the package path by, "" when f
+// does not import it.
+func importedAs(f *ast.File, path, name string) string {
+	for _, imp := range f.Imports {
+		if p, _ := strconv.Unquote(imp.Path.Value); p == path {
+			if imp.Name != nil {
+				return imp.Name.Name
+			}
+			return name
+		}
+	}
+	return ""
 }
 
 // registers reports whether f has a package-level `var _ = f(…)`.
@@ -278,15 +311,15 @@ func readOverlay(file string) error {
 	return nil
 }
 
-// imageIDs reads the names of the ImageID constants of imagePkg from its
-// sources.
-func imageIDs() (map[string]bool, error) {
-	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", imagePkg).Output()
+// constants reads the names of the constants of the package path from its
+// file, those of typ only when typ is not "" (the None of ImageID left out).
+func constants(path, file, typ string) (map[string]bool, error) {
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", path).Output()
 	if err != nil {
-		return nil, fmt.Errorf("go list %s: %w", imagePkg, err)
+		return nil, fmt.Errorf("go list %s: %w", path, err)
 	}
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filepath.Join(strings.TrimSpace(string(out)), "manifest.go"), nil, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, filepath.Join(strings.TrimSpace(string(out)), file), nil, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
@@ -296,19 +329,19 @@ func imageIDs() (map[string]bool, error) {
 		if !ok || d.Tok != token.CONST || len(d.Specs) == 0 {
 			continue
 		}
-		if first, ok := d.Specs[0].(*ast.ValueSpec); !ok || first.Type == nil || fmt.Sprint(first.Type) != "ImageID" {
+		if first, ok := d.Specs[0].(*ast.ValueSpec); typ != "" && (!ok || first.Type == nil || fmt.Sprint(first.Type) != typ) {
 			continue
 		}
 		for _, s := range d.Specs {
 			for _, n := range s.(*ast.ValueSpec).Names {
-				if n.Name != "None" {
+				if n.Name != "None" && n.IsExported() {
 					ids[n.Name] = true
 				}
 			}
 		}
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("no ImageID constants in %s/manifest.go", imagePkg)
+		return nil, fmt.Errorf("no constants in %s/%s", path, file)
 	}
 	return ids, nil
 }

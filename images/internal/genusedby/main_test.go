@@ -8,8 +8,9 @@ import (
 )
 
 // TestScanFindsUsesNotLists scans a package whose spec uses busybox through
-// the framework's identifier, under a renamed import, and whose pre-pull
-// list names nginx: busybox is a use, nginx is not, and the package
+// the framework's identifier, under a renamed import, and node-test's own
+// image-config image through images/refs, and whose pre-pull list names
+// nginx: busybox and ImageConfig are uses, nginx is not, and the package
 // declares specs.
 func TestScanFindsUsesNotLists(t *testing.T) {
 	dir := t.TempDir()
@@ -20,9 +21,13 @@ func TestScanFindsUsesNotLists(t *testing.T) {
 	}
 	write("spec.go", `package p
 
-import img "k8s.io/kubernetes/test/utils/image"
+import (
+	img "k8s.io/kubernetes/test/utils/image"
 
-var _ = describe("area", func() { run(img.GetE2EImage(img.BusyBox)) })
+	"github.com/node-test/node-test/images/refs"
+)
+
+var _ = describe("area", func() { run(img.GetE2EImage(img.BusyBox)); run(refs.ImageConfig) })
 
 func describe(string, func()) bool { return true }
 func run(string)                  {}
@@ -35,20 +40,21 @@ var PrePulledImages = []string{imageutils.GetE2EImage(imageutils.Nginx)}
 `)
 	write("helper.go", `package p
 
-var unrelated = struct{ BusyBox int }{}.BusyBox
+var unrelated = struct{ BusyBox, ImageConfig int }{}.BusyBox
 `)
 	ids := map[string]bool{"BusyBox": true, "Nginx": true}
-	got, declaresSpecs, err := scan(pkg{ImportPath: "example.com/p", Dir: dir, GoFiles: []string{"spec.go", "list.go", "helper.go"}}, ids)
+	ownIDs := map[string]bool{"ImageConfig": true}
+	got, own, declaresSpecs, err := scan(pkg{ImportPath: "example.com/p", Dir: dir, GoFiles: []string{"spec.go", "list.go", "helper.go"}}, ids, ownIDs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, []string{"BusyBox"}) || !declaresSpecs {
-		t.Errorf("scan = %v, declares specs %v; want [BusyBox], true", got, declaresSpecs)
+	if !slices.Equal(got, []string{"BusyBox"}) || !slices.Equal(own, []string{"ImageConfig"}) || !declaresSpecs {
+		t.Errorf("scan = %v, own %v, declares specs %v; want [BusyBox], [ImageConfig], true", got, own, declaresSpecs)
 	}
 
-	got, declaresSpecs, err = scan(pkg{ImportPath: "example.com/p", Dir: dir, GoFiles: []string{"list.go"}}, ids)
-	if err != nil || len(got) != 0 || declaresSpecs {
-		t.Errorf("the pre-pull list alone: scan = %v, declares specs %v, %v; want nothing", got, declaresSpecs, err)
+	got, own, declaresSpecs, err = scan(pkg{ImportPath: "example.com/p", Dir: dir, GoFiles: []string{"list.go"}}, ids, ownIDs)
+	if err != nil || len(got) != 0 || len(own) != 0 || declaresSpecs {
+		t.Errorf("the pre-pull list alone: scan = %v, own %v, declares specs %v, %v; want nothing", got, own, declaresSpecs, err)
 	}
 }
 
