@@ -16,7 +16,6 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/rand"
 	e2eframework "k8s.io/kubernetes/test/e2e/framework"
 	e2epod "k8s.io/kubernetes/test/e2e/framework/pod"
@@ -96,10 +95,6 @@ var _ = e2eframework.SIGDescribe("node")("RuntimeNetworking", e2eframework.WithN
 				ImagePullPolicy: v1.PullNever,
 				Args:            []string{"netexec", "--http-port=8080"},
 				Ports:           []v1.ContainerPort{{ContainerPort: 8080, HostPort: hostPort, Protocol: v1.ProtocolTCP}},
-				ReadinessProbe: &v1.Probe{
-					ProbeHandler:  v1.ProbeHandler{HTTPGet: &v1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},
-					PeriodSeconds: 1,
-				},
 			}}},
 		})
 		pod = e2epod.NewPodClient(f).CreateSync(ctx, pod)
