@@ -23,9 +23,13 @@ import (
 // "misconfigured" runtime handler (build/misconfigured-runc: no
 // no_new_privs, seccomp inverted, every capability, no limits, nothing
 // read-only, 256 open files, namespaces not the host's nor the pod's, mounts
-// private, no resolv.conf or hosts file, SIGKILL for SIGTERM) and a static
-// pod directory the kubelet does not watch. The OOM-kill spec is not among
-// them: with the container's limit dropped, the pod's cgroup, which the
+// private, no resolv.conf or hosts file, no termination message file, / as
+// the working directory whatever the image or the pod say, exec'd
+// processes without the container's environment, SIGKILL for SIGTERM) and
+// a static pod directory the kubelet does not watch. The attach and log
+// rotation specs are not among them: what they check is the runtime
+// shim's and the kubelet's, which no runc wrapper reaches. The OOM-kill
+// spec is not among them: with the container's limit dropped, the pod's cgroup, which the
 // kubelet limits itself, can still OOM-kill it, as it should.
 var misconfiguredSamples = map[string]string{
 	"PodSecurity should run a pod of the restricted level":                               "the container can gain privileges",
@@ -38,7 +42,7 @@ var misconfiguredSamples = map[string]string{
 	"MirrorPod when a static pod's manifest is written in the static pod directory should recreate the mirror pod with a new UID, the static pod still running, when it is force-deleted": "the directory the kubelet watches",
 	"KubeletEndpoints should serve on /configz":                                                    "staticPodPath is not the static pod directory",
 	"PodNamespaces should run a pod with hostNetwork, hostPID and hostIPC":                         "namespace is not the host's",
-	"PodNamespaces should give a pod without them network, PID, IPC and UTS namespaces of its own": "are in different ipc namespaces",
+	"PodNamespaces should give a pod without them network, PID, IPC and UTS namespaces of its own": "are in different net namespaces",
 	"PodNamespaces should put a pod's containers in one PID namespace":                             "with shareProcessNamespace are in different PID namespaces",
 	"MountPropagation should propagate mounts between the host and a volume":                       "the host does not see the mount the Bidirectional container made",
 	"RuntimeNetworking should write a pod's dnsConfig into /etc/resolv.conf exactly":               "/etc/resolv.conf",
@@ -47,6 +51,12 @@ var misconfiguredSamples = map[string]string{
 	"Seccomp should enforce a Localhost profile from the kubelet's seccomp directory":              "runs without a seccomp filter",
 	"Seccomp should not filter the syscalls of a privileged container":                             "the privileged container runs with a seccomp filter",
 	"ContainerProcess should start a container's process with open-files limits":                   "soft limit of open files is 256, below 1024",
+	"ContainerProcess should report the termination message a container writes":                    `reported termination message is "", not what the container wrote`,
+	"RuntimeNetworking should forward a hostPort of the node's address":                            "does not reach the container's port 8080",
+	"ImageConfig should run a container as its image configures it":                                `working directory is "/", not the image's`,
+	"ImageConfig should let the pod's workingDir":                                                  `working directory is "/", not the pod's`,
+	"ContainerStreams should exec a command with a TTY":                                            "lacks the container's environment",
+	"ContainerStreams should forward a port of a pod through the kubelet":                          "port-forward to port 8080 of the pod did not reach its server",
 }
 
 // TestIntegrationOwnSpecsFailOnAMisconfiguredNode proves that each area of
