@@ -27,7 +27,7 @@ E2E_FOCUS+='|\[sig-node\] Security Context (When creating a container with runAs
 # node-test's own specs, every area (and upstream's node suite's MirrorPod
 # specs, which share the area's name).
 E2E_FOCUS+='|\[sig-node\] (MirrorPod|PodLifecycle|SidecarContainers|KubeletEndpoints|PodSecurity|ContainerSecurityContext|ContainerResources|ContainerView) '
-E2E_FOCUS+='|\[sig-node\] (PodNamespaces|MountPropagation|RuntimeNetworking|Seccomp|ContainerProcess|ContainerLogRotation) '
+E2E_FOCUS+='|\[sig-node\] (PodNamespaces|MountPropagation|RuntimeNetworking|Seccomp|ContainerProcess|ContainerLogRotation|ImageConfig|ContainerStreams) '
 # Upstream's node suite (test/e2e_node), the short specs of each area:
 # restartable init (sidecar) and init container lifecycle, deleted and
 # terminating pods, pod conditions, the kubelet's cgroups, recursive
@@ -42,7 +42,7 @@ export FOCUS=${FOCUS:-$E2E_FOCUS}
 export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
 export PARALLELISM=${PARALLELISM:-4}
 export REPORT_PATH=${REPORT_PATH:-$OUT/results}
-MIN_SPECS=${MIN_SPECS:-108}
+MIN_SPECS=${MIN_SPECS:-120}
 
 # The e2e selection holds at least this many of upstream's node suite's
 # specs, from at least this many of its areas.

@@ -16,7 +16,7 @@ RESULTS=$OUT/image-results
 # plugin in the kubelet's directory, which the run exposes at its own path;
 # the Localhost seccomp spec writes its profile there too; the host port
 # spec reaches the node's address from the container, on the host's network.
-FOCUS=${FOCUS:-'MirrorPod|KubeletEndpoints|\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address|Device Plugin Failures: will set allocatable to zero when a single device became unhealthy and then back to 1|\[sig-node\] Seccomp should enforce a Localhost profile|\[sig-node\] RuntimeNetworking should forward a hostPort|\[sig-node\] MountPropagation '}
+FOCUS=${FOCUS:-'MirrorPod|KubeletEndpoints|\[sig-node\] Pods should get a host IP|\[sig-node\] Downward API should provide pod name, namespace and IP address|Device Plugin Failures: will set allocatable to zero when a single device became unhealthy and then back to 1|\[sig-node\] Seccomp should enforce a Localhost profile|\[sig-node\] RuntimeNetworking should forward a hostPort|\[sig-node\] MountPropagation |\[sig-node\] ImageConfig '}
 
 "$ROOT/build/image.sh" docker "$HOST_ARCH"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
