@@ -40,6 +40,9 @@ var imageProbes = map[string]struct {
 	"nonroot":           {[]string{"id", "-u"}, "1234"},
 	"nginx":             {},
 	"glibc-dns-testing": {[]string{"sh", "-c", "hostname && echo glibc runs"}, "glibc runs"},
+	// Its own command prints its report and exits: run as the entrypoint,
+	// it reports the image's working directory and user.
+	"image-config": {[]string{"/bin/sh", "/image-config/report.sh", "probe"}, "cwd=/srv/image-config\nuid=4321\ngid=4322\n"},
 }
 
 // imagesDir is the archives make test builds for this machine.
