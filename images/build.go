@@ -208,7 +208,7 @@ func (b *Builder) debian(ctx context.Context, pkg string, debArch string) (strin
 		if err := run(exec.CommandContext(ctx, "dpkg", "--add-architecture", debArch)); err != nil {
 			return "", fmt.Errorf("enable Debian architecture %s: %w", debArch, err)
 		}
-		if err := aptUpdate(ctx); err != nil {
+		if err := b.aptUpdate(ctx); err != nil {
 			return "", fmt.Errorf("update the package lists for %s: %w", debArch, err)
 		}
 		if err := download(); err != nil {
@@ -347,15 +347,21 @@ func (b *Builder) aptSources(ctx context.Context) ([]string, error) {
 		// The cache is root's: apt's unprivileged download user could not write it.
 		"-o", "APT::Sandbox::User=root",
 	}
-	if err := aptUpdate(ctx, opts...); err != nil {
+	if err := b.aptUpdate(ctx, opts...); err != nil {
 		return nil, fmt.Errorf("update the source package lists: %w", err)
 	}
 	return opts, nil
 }
 
 // aptUpdate runs apt-get update with the apt options opts.
-func aptUpdate(ctx context.Context, opts ...string) error {
-	// A mirror caught mid-sync fails an update with a hash mismatch: retry.
+//
+// A mirror caught mid-sync fails an update with an index whose size or hash
+// disagrees with its Release file: the update is tried again. When, after
+// that, the only errors are such indexes (a mirror left so for hours has
+// been seen), apt has updated every other index: the build goes on with
+// them, and says which archive's index it left out (its packages then come
+// from the other archives: Debian's main one for its security one).
+func (b *Builder) aptUpdate(ctx context.Context, opts ...string) error {
 	var err error
 	for try := 0; try < 3; try++ {
 		if err = run(exec.CommandContext(ctx, "apt-get", append(opts, "update", "-qq")...)); err == nil {
@@ -363,7 +369,43 @@ func aptUpdate(ctx context.Context, opts ...string) error {
 		}
 		time.Sleep(5 * time.Second)
 	}
+	if stale := staleIndexes(err.Error()); len(stale) > 0 {
+		b.log().Warn("the mirror serves indexes that disagree with its Release files: building with the other archives' indexes",
+			"left out", strings.Join(stale, " "))
+		return nil
+	}
 	return err
+}
+
+// staleIndexes returns the URLs of the indexes apt-get update's output says
+// it could not fetch for a size or hash that disagrees with the Release
+// file, when those are its only errors; nil otherwise.
+func staleIndexes(out string) []string {
+	var stale []string
+	lines := strings.Split(out, "\n")
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		_, e, ok := strings.Cut(line, "E: ")
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(e, "Some index files failed to download"):
+		case strings.HasPrefix(e, "Failed to fetch "):
+			rest := strings.Fields(strings.TrimPrefix(e, "Failed to fetch "))
+			why := strings.Join(rest[1:], " ")
+			if i+1 < len(lines) {
+				why += " " + lines[i+1]
+			}
+			if len(rest) < 2 || !(strings.Contains(why, "unexpected size") || strings.Contains(why, "Hash Sum mismatch")) {
+				return nil
+			}
+			stale = append(stale, rest[0])
+		default:
+			return nil
+		}
+	}
+	return stale
 }
 
 func run(cmd *exec.Cmd) error {
