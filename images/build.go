@@ -393,11 +393,14 @@ func staleIndexes(out string) []string {
 		case strings.HasPrefix(e, "Some index files failed to download"):
 		case strings.HasPrefix(e, "Failed to fetch "):
 			rest := strings.Fields(strings.TrimPrefix(e, "Failed to fetch "))
+			if len(rest) < 2 {
+				return nil
+			}
 			why := strings.Join(rest[1:], " ")
 			if i+1 < len(lines) {
 				why += " " + lines[i+1]
 			}
-			if len(rest) < 2 || !(strings.Contains(why, "unexpected size") || strings.Contains(why, "Hash Sum mismatch")) {
+			if !strings.Contains(why, "unexpected size") && !strings.Contains(why, "Hash Sum mismatch") {
 				return nil
 			}
 			stale = append(stale, rest[0])

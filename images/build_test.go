@@ -25,8 +25,9 @@ E: Some index files failed to download. They have been ignored, or old ones used
 	for name, out := range map[string]string{
 		"unreachable mirror": `E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Could not resolve 'deb.debian.org'
 E: Some index files failed to download. They have been ignored, or old ones used instead.`,
-		"mismatch and a lock": sizeMismatch + "\nE: Could not get lock /var/lib/apt/lists/lock",
-		"no error line":       "exit status 100",
+		"mismatch and a lock":   sizeMismatch + "\nE: Could not get lock /var/lib/apt/lists/lock",
+		"no error line":         "exit status 100",
+		"a fetch without a URL": "E: Failed to fetch ",
 	} {
 		if got := staleIndexes(out); got != nil {
 			t.Errorf("%s: staleIndexes = %q, want nil (a real failure)", name, got)
