@@ -140,13 +140,21 @@ func (img Image) UsedBy() []string {
 		return UsedBy(img.ID)
 	}
 	var out []string
-	for pkg, names := range ownImagesByPackage {
-		if slices.Contains(names, img.Own) {
+	for pkg := range ownImagesByPackage {
+		if img.usedIn(pkg) {
 			out = append(out, pkg)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// usedIn reports whether the spec package pkg uses the image.
+func (img Image) usedIn(pkg string) bool {
+	if img.Own != "" {
+		return slices.Contains(ownImagesByPackage[pkg], img.Own)
+	}
+	return slices.Contains(imagesByPackage[pkg], img.ID)
 }
 
 // ForSpecPackages returns the images the specs of the packages pkgs need:
@@ -157,8 +165,7 @@ func ForSpecPackages(pkgs []string) (carried []Image, missing []Uncarried) {
 		return slices.ContainsFunc(pkgs, func(p string) bool { return slices.Contains(imagesByPackage[p], id) })
 	}
 	for _, img := range Registry() {
-		own := func(p string) bool { return slices.Contains(ownImagesByPackage[p], img.Own) }
-		if img.Always != "" || img.Own == "" && used(img.ID) || img.Own != "" && slices.ContainsFunc(pkgs, own) {
+		if img.Always != "" || slices.ContainsFunc(pkgs, img.usedIn) {
 			carried = append(carried, img)
 		}
 	}

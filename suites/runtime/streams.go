@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -136,7 +135,7 @@ echo "stdin=$line"`
 		resp, err := client.Get(url)
 		framework.FailUnless(err, "port-forward to port 8080 of the pod did not reach its server")
 		defer resp.Body.Close()
-		body, err := io.ReadAll(bufio.NewReader(resp.Body))
+		body, err := io.ReadAll(resp.Body)
 		e2eframework.ExpectNoError(err, "read the answer through port-forward")
 		Expect(strings.TrimSpace(string(body))).To(Equal(pod.Name), "the server behind the forwarded port answered %q, not the pod's hostname", body)
 	})

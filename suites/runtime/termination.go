@@ -50,18 +50,17 @@ var _ = e2eframework.SIGDescribe("node")("ContainerProcess", e2eframework.WithNo
 			return len(p.Status.ContainerStatuses) == len(p.Spec.Containers), nil
 		})
 		e2eframework.ExpectNoError(err, "wait for the containers of pod %s to terminate", pod.Name)
+		reported := map[string]string{}
+		for _, s := range pod.Status.ContainerStatuses {
+			reported[s.Name] = strings.TrimSpace(s.State.Terminated.Message)
+		}
 		for _, want := range []struct{ container, message, why string }{
 			{"written", messageWritten, "what the container wrote at its terminationMessagePath"},
 			{"written-then-failed", messageWritten, "what it wrote at its terminationMessagePath (FallbackToLogsOnError takes the log only when nothing was written)"},
 			{"logged-then-failed", messageLogged, "the tail of its log (FallbackToLogsOnError, nothing written, exit 1)"},
 		} {
-			for _, s := range pod.Status.ContainerStatuses {
-				if s.Name != want.container {
-					continue
-				}
-				if got := strings.TrimSpace(s.State.Terminated.Message); got != want.message {
-					e2eframework.Failf("container %s's reported termination message is %q, not %s: %q", want.container, got, want.why, want.message)
-				}
+			if got := reported[want.container]; got != want.message {
+				e2eframework.Failf("container %s's reported termination message is %q, not %s: %q", want.container, got, want.why, want.message)
 			}
 		}
 	})
