@@ -132,6 +132,8 @@ build_node() {
 	gobuild "$bin/kubelet" k8s.io/kubernetes/cmd/kubelet "$NT_LDFLAGS"
 	gobuild "$bin/crictl" sigs.k8s.io/cri-tools/cmd/crictl "$NT_LDFLAGS"
 	gobuild "$bin/node-test" ./cmd/node-test "$NODE_TEST_LDFLAGS" "${ours[@]}"
+	# The CRI endpoint of the node broken on purpose (node-up CRI_PROXY=misconfigured).
+	gobuild "$bin/misconfigured-cri" ./cmd/misconfigured-cri "$NT_LDFLAGS" cmd/misconfigured-cri internal/criproxy
 }
 
 build_all() {

@@ -5,7 +5,10 @@
 # read-only, ...) as the runtime's default, for every pod. Each sample must
 # fail, saying what its assertion found. Then a node whose runtime drops the
 # containers' environment (build/noenv-runc) must fail, as the node's
-# failure, at the kubelet sync. The node goes back to runc afterwards,
+# failure, at the kubelet sync. And a node whose CRI endpoint answers the
+# kubelet's ReopenContainerLog without reopening the log
+# (cmd/misconfigured-cri) must fail node-test's log rotation spec. The node
+# goes back to runc, the kubelet talking to containerd, afterwards,
 # whatever the outcome.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,8 +16,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/build/lib.sh"
 
 restore() {
-	echo "==> e2e-misconfigured: back to runc as the runtime's default handler"
-	RUNTIME_HANDLER=runc "$ROOT/build/node-up.sh" >/dev/null
+	echo "==> e2e-misconfigured: back to runc as the runtime's default handler, the kubelet talking to containerd"
+	RUNTIME_HANDLER=runc CRI_PROXY=none "$ROOT/build/node-up.sh" >/dev/null
 }
 trap restore EXIT
 echo "==> e2e-misconfigured: the runtime's default handler is the misconfigured one"
@@ -27,15 +30,20 @@ samples=(
 	'Deleted pods handling Should transition to Succeeded phase a deleted pod when containers complete with 0 exit code Restart policy Never|failed with status'
 	'Containers Lifecycle when A pod with restartable init containers is terminating when The containers exit successfully should terminate sidecars in reverse order|<int32>: 137'
 )
-focus=
-for s in "${samples[@]}"; do focus+="${focus:+|}${s%%|*}"; done
-export REPORT_PATH=$OUT/results-misconfigured
-set +e
-FOCUS=$focus PARALLELISM=3 "$ROOT/build/run.sh"
-rc=$?
-set -e
-((rc == 1)) || die "node-test run exited $rc on the misconfigured node, want 1 (spec failures)"
-python3 - "$REPORT_PATH/junit_01.xml" "${samples[@]}" <<'PY'
+# expect_failures NAME SAMPLE...: runs node-test with FOCUS the samples'
+# regexes into $OUT/results-NAME; it must exit 1, and each sample's spec
+# must have failed saying what the sample says.
+expect_failures() {
+	local name=$1 focus= rc s
+	shift
+	for s in "$@"; do focus+="${focus:+|}${s%%|*}"; done
+	export REPORT_PATH=$OUT/results-$name
+	set +e
+	FOCUS=$focus PARALLELISM=3 "$ROOT/build/run.sh"
+	rc=$?
+	set -e
+	((rc == 1)) || die "node-test run exited $rc on the $name node, want 1 (spec failures)"
+	python3 - "$REPORT_PATH/junit_01.xml" "$@" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 path, samples = sys.argv[1], sys.argv[2:]
 cases = {c.get("name", ""): c for c in ET.parse(path).getroot().iter("testcase")}
@@ -58,6 +66,16 @@ for s in samples:
 if bad:
     sys.exit("e2e-misconfigured:\n  " + "\n  ".join(bad))
 PY
+}
+expect_failures misconfigured "${samples[@]}"
+
+# A runtime whose CRI server does not reopen a container's log when the
+# kubelet rotates it (cmd/misconfigured-cri in front of containerd, runc
+# the handler): node-test's log rotation spec fails, finding the new 0.log
+# without the lines written since.
+echo "==> e2e-misconfigured: the kubelet's CRI endpoint does not reopen container logs"
+RUNTIME_HANDLER=runc CRI_PROXY=misconfigured "$ROOT/build/node-up.sh" >/dev/null
+expect_failures cri-proxy "ContainerLogRotation should rotate a container's log|the runtime writes into the rotated file"
 
 # A node whose runtime drops the environment pods give their containers is
 # the node's failure, found at the kubelet sync within a minute: exit code 1,

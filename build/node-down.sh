@@ -28,6 +28,7 @@ if running containerd; then
 	fi
 fi
 stop_pid dockerd
+stop_pid misconfigured-cri
 stop_pid containerd
 stop_pid journald
 

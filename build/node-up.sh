@@ -19,6 +19,11 @@
 # containers (build/noenv-runc). The runtime also has a "slow" handler
 # (build/slow-runc), 3 s slower to create each container, for pods that ask
 # for it. KUBELET_MAX_PODS=20 (say) sets the kubelet's maxPods; default 110.
+# CRI_PROXY=misconfigured puts a CRI endpoint broken on purpose between the
+# kubelet and containerd (cmd/misconfigured-cri): it forwards every call but
+# answers ReopenContainerLog itself, so containerd writes on into the log
+# file the kubelet rotated away; the default, none, has the kubelet talk to
+# containerd.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -35,6 +40,8 @@ KUBELET_AUTH=${KUBELET_AUTH:-anonymous}
 KUBELET_LOG=${KUBELET_LOG:-file}
 RUNTIME_HANDLER=${RUNTIME_HANDLER:-runc}
 KUBELET_MAX_PODS=${KUBELET_MAX_PODS:-110}
+CRI_PROXY=${CRI_PROXY:-none}
+CRI_PROXY_SOCK=/run/node-test/misconfigured-cri.sock
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
 KUBELET_CERT_DIR=/var/lib/kubelet/pki
@@ -51,6 +58,7 @@ DEAD_REGISTRY=http://127.0.0.1:9
 	die "KUBELET_LOG: $KUBELET_LOG is not file or journal"
 [[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured || $RUNTIME_HANDLER == noenv ]] ||
 	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc, misconfigured or noenv"
+[[ $CRI_PROXY == none || $CRI_PROXY == misconfigured ]] || die "CRI_PROXY: $CRI_PROXY is not none or misconfigured"
 [[ $KUBELET_MAX_PODS =~ ^[1-9][0-9]*$ ]] || die "KUBELET_MAX_PODS: $KUBELET_MAX_PODS is not a positive number of pods"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
@@ -201,6 +209,20 @@ start_containerd() {
 	wait_for "containerd socket" 30 ctr --address "$CONTAINERD_SOCK" version
 }
 
+start_cri_proxy() {
+	if [[ $CRI_PROXY == none ]]; then
+		stop_pid misconfigured-cri
+		echo "the kubelet talks to containerd at $CONTAINERD_SOCK"
+		return 0
+	fi
+	if running misconfigured-cri; then
+		echo "misconfigured-cri already running (pid $(cat "$NODE_RUN/misconfigured-cri.pid"))"
+		return 0
+	fi
+	start_daemon misconfigured-cri "$OUT/bin/misconfigured-cri" "$CRI_PROXY_SOCK" "$CONTAINERD_SOCK"
+	wait_for "the misconfigured CRI endpoint" 30 "$OUT/bin/crictl" --runtime-endpoint "unix://$CRI_PROXY_SOCK" version
+}
+
 load_images() {
 	"$ROOT/build/images.sh" load pause busybox
 	wait_for "CRI to report $SANDBOX_IMAGE" 30 "$OUT/bin/crictl" inspecti "$SANDBOX_IMAGE"
@@ -276,7 +298,7 @@ readOnlyPort: 10255
 healthzBindAddress: 127.0.0.1
 healthzPort: 10248
 $(kubelet_auth_config)
-containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+containerRuntimeEndpoint: unix://$([[ $CRI_PROXY == misconfigured ]] && echo "$CRI_PROXY_SOCK" || echo "$CONTAINERD_SOCK")
 cgroupDriver: cgroupfs
 failCgroupV1: false
 failSwapOn: false
@@ -415,6 +437,7 @@ step cni-config write_cni_config
 step binaries build_binaries
 step containerd start_containerd
 step images load_images
+step cri-proxy start_cri_proxy
 step kubelet-pki write_kubelet_pki
 step kubelet-config write_kubelet_config
 step kubelet start_kubelet
@@ -426,6 +449,7 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)
+$([[ $CRI_PROXY == misconfigured ]] && echo "  CRI         $CRI_PROXY_SOCK, misconfigured: ReopenContainerLog never reaches containerd (log $NODE_LOGS/misconfigured-cri.log)")
   kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
