@@ -26,6 +26,8 @@ import (
 	_ "github.com/node-test/node-test/suites/capacity"
 	_ "github.com/node-test/node-test/suites/container"
 	"github.com/node-test/node-test/suites/framework"
+	// The specs that took longest on the node start first (--spec-durations).
+	_ "github.com/node-test/node-test/suites/framework/priority"
 	_ "github.com/node-test/node-test/suites/node"
 	_ "github.com/node-test/node-test/suites/runtime"
 )

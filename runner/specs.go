@@ -37,6 +37,10 @@ type Target struct {
 	RuntimeEndpoint string
 	// ProgressFile is where the specs report their starts and ends.
 	ProgressFile string
+	// Durations is the file of how long each spec took when it last ran
+	// on the node (DurationsFile, as the specs reach it): those that took
+	// longest start first. Empty when no spec ran on the node yet.
+	Durations string
 }
 
 // GinkgoArgs are the arguments of the ginkgo CLI for a run against t.
@@ -72,6 +76,9 @@ func TestBinaryArgs(cfg *Config, t Target) []string {
 	}
 	if t.ProgressFile != "" {
 		args = append(args, "--progress-file="+t.ProgressFile)
+	}
+	if t.Durations != "" {
+		args = append(args, "--spec-durations="+t.Durations)
 	}
 	if cfg.ExtraEnvs != "" {
 		args = append(args, "--extra-envs="+cfg.ExtraEnvs)
@@ -118,6 +125,9 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		durations = rc.Host.Path(DurationsFile)
 	}
 	known := loadDurations(durations)
+	if len(known) > 0 {
+		target.Durations = durations
+	}
 	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
 	cmd.Env = specEnv()
