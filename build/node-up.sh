@@ -446,10 +446,13 @@ if [[ $WITH_DOCKER == 1 ]]; then
 	step dockerd start_dockerd
 fi
 
+cri_line=
+if [[ $CRI_PROXY == misconfigured ]]; then
+	cri_line=$'\n'"  CRI         $CRI_PROXY_SOCK in front of containerd, misconfigured: ReopenContainerLog never reaches containerd (log $NODE_LOGS/misconfigured-cri.log)"
+fi
 cat <<EOF
 node-up: the local node is up.
-  containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)
-$([[ $CRI_PROXY == misconfigured ]] && echo "  CRI         $CRI_PROXY_SOCK, misconfigured: ReopenContainerLog never reaches containerd (log $NODE_LOGS/misconfigured-cri.log)")
+  containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)$cri_line
   kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
 The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
