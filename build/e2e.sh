@@ -40,7 +40,8 @@ E2E_FOCUS+='|\[sig-node\] Mount recursive read-only .* when the runtime does not
 E2E_FOCUS+='|\[sig-network\] Pod Host IPs '
 export FOCUS=${FOCUS:-$E2E_FOCUS}
 export SKIP=${SKIP:-'\[Flaky\]|\[Serial\]|\[Disruptive\]|\[Slow\]'}
-export PARALLELISM=${PARALLELISM:-4}
+# The specs mostly wait: 6 processes on 2 cores end near the floor (Σ/6).
+export PARALLELISM=${PARALLELISM:-6}
 export REPORT_PATH=${REPORT_PATH:-$OUT/results}
 MIN_SPECS=${MIN_SPECS:-120}
 
