@@ -3,13 +3,13 @@
 # what they check wrong: the local node with its misconfigured handler
 # (build/misconfigured-runc: SIGKILL for SIGTERM, nothing masked or
 # read-only, ...) as the runtime's default, for every pod. Each sample must
-# fail, saying what its assertion found. Then a node whose runtime drops the
-# containers' environment (build/noenv-runc) must fail, as the node's
-# failure, at the kubelet sync. And a node whose CRI endpoint answers the
-# kubelet's ReopenContainerLog without reopening the log
-# (cmd/misconfigured-cri) must fail node-test's log rotation spec. The node
-# goes back to runc, the kubelet talking to containerd, afterwards,
-# whatever the outcome.
+# fail, saying what its assertion found. Then a node whose CRI endpoint
+# answers the kubelet's ReopenContainerLog without reopening the log
+# (cmd/misconfigured-cri) must fail node-test's log rotation spec. Then a
+# node whose runtime drops the containers' environment (build/noenv-runc)
+# must fail, as the node's failure, at the kubelet sync. The node goes back
+# to runc, the kubelet talking to containerd, afterwards, whatever the
+# outcome.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
