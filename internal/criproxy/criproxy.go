@@ -17,7 +17,7 @@ import (
 )
 
 // ReopenContainerLog is the full gRPC method name of CRI's
-// ReopenContainerLog, the one call Break accepts today.
+// ReopenContainerLog, the one call New can break today.
 const ReopenContainerLog = "/runtime.v1.RuntimeService/ReopenContainerLog"
 
 // ErrUnknownBreak is returned by New for a call it does not know how to break.
@@ -102,21 +102,23 @@ func (p *Proxy) forward(_ any, in grpc.ServerStream) error {
 	if err != nil {
 		return err
 	}
-	up := make(chan error, 1)
-	go func() { up <- pump(in, out) }()
-	first := true
+	// A caller's side that breaks off cancels the runtime's, which ends
+	// the loop below however few messages the runtime has sent.
+	go func() {
+		if err := pump(in, out); err != nil {
+			cancel()
+		}
+	}()
+	// Header waits for the runtime's headers; a call that fails before
+	// them has none, and its status comes with RecvMsg.
+	if h, err := out.Header(); err == nil {
+		if err := in.SendHeader(h); err != nil {
+			return err
+		}
+	}
 	for {
 		f := &frame{}
-		err := out.RecvMsg(f)
-		if first {
-			first = false
-			if h, herr := out.Header(); herr == nil {
-				if err := in.SendHeader(h); err != nil {
-					return err
-				}
-			}
-		}
-		if err != nil {
+		if err := out.RecvMsg(f); err != nil {
 			in.SetTrailer(out.Trailer())
 			if errors.Is(err, io.EOF) {
 				return nil
@@ -125,14 +127,6 @@ func (p *Proxy) forward(_ any, in grpc.ServerStream) error {
 		}
 		if err := in.SendMsg(f); err != nil {
 			return err
-		}
-		select {
-		case err := <-up:
-			if err != nil {
-				return err
-			}
-			up = nil
-		default:
 		}
 	}
 }

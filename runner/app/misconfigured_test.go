@@ -30,7 +30,7 @@ import (
 // kubelet does not watch. The log rotation spec is not among them: the
 // runtime reopens a container's log in its CRI server, which no runc
 // wrapper reaches; make e2e-misconfigured shows it failing behind a CRI
-// endpoint that does not reopen logs (build/misconfigured-cri). The OOM-kill
+// endpoint that does not reopen logs (cmd/misconfigured-cri). The OOM-kill
 // spec is not among them: with the container's limit dropped, the pod's cgroup, which the
 // kubelet limits itself, can still OOM-kill it, as it should.
 var misconfiguredSamples = map[string]string{
