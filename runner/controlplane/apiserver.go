@@ -59,6 +59,10 @@ func (c *ControlPlane) apiserverOptions(etcdURL string, secure net.Listener) (*o
 	// account or lift the not-ready taint.
 	o.Admission.GenericAdmission.DisablePlugins = []string{"ServiceAccount", "TaintNodesByCondition"}
 	o.Features.EnablePriorityAndFairness = false
+	// On stop, the secure port waits for short requests, then gives the
+	// connections still open 2 s instead of the request timeout (60 s): a
+	// kubelet set up the upstream way keeps its watches open on it.
+	o.GenericServerRunOptions.ShutdownSendRetryAfter = true
 
 	// Node proxy refuses loopback targets; the kubelet's InternalIP routes locally.
 	o.KubeletConfig.PreferredAddressTypes = []string{"InternalIP"}

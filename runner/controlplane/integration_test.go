@@ -313,14 +313,22 @@ func TestIntegrationControlPlane(t *testing.T) {
 	default:
 	}
 
-	// Stop with a watch open through the insecure endpoint, as a kubelet
-	// keeps several, and check that every listener (etcd's included) and the
+	// Stop with watches open, as a kubelet keeps several, and check that every listener (etcd's included) and the
 	// run directory are gone.
 	openWatch, err := insecure.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer openWatch.Stop()
+	// And one on the secure port, as a kubelet set up the upstream way keeps
+	// (https://127.0.0.1:6443, insecure TLS, its token).
+	upstreamWay := kubernetes.NewForConfigOrDie(&rest.Config{Host: cp.SecureURL(), BearerToken: upstreamToken,
+		TLSClientConfig: rest.TLSClientConfig{Insecure: true}})
+	secureWatch, err := upstreamWay.CoreV1().Nodes().Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer secureWatch.Stop()
 	etcdCfg := cp.etcd.Config()
 	// etcd serves its clients on a unix socket in the 0700 run directory,
 	// never on a TCP port any local process could write the store through.
@@ -348,9 +356,11 @@ func TestIntegrationControlPlane(t *testing.T) {
 	took := time.Since(begin)
 	t.Logf("stopped in %v; goroutines %d before, %d after", took, goroutines, runtime.NumGoroutine())
 	if took > 10*time.Second {
-		t.Errorf("Stop took %v with a watch open, want < 10s", took)
+		t.Errorf("Stop took %v with watches open, want < 10s", took)
 	}
 	for range openWatch.ResultChan() { // drains until the stream ends
+	}
+	for range secureWatch.ResultChan() {
 	}
 	assertNothingLeft(t, cp, parent)
 	for _, addr := range etcdAddrs {
