@@ -24,6 +24,10 @@
 # answers ReopenContainerLog itself, so containerd writes on into the log
 # file the kubelet rotated away; the default, none, has the kubelet talk to
 # containerd.
+# API_SERVER=https://127.0.0.1:6443 API_TOKEN=<token> points the kubelet at
+# another API server, as upstream's node suite serves it (its own TLS
+# certificate, not checked; the token as the kubelet's credential), instead
+# of http://localhost:8080.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -42,6 +46,8 @@ RUNTIME_HANDLER=${RUNTIME_HANDLER:-runc}
 KUBELET_MAX_PODS=${KUBELET_MAX_PODS:-110}
 CRI_PROXY=${CRI_PROXY:-none}
 CRI_PROXY_SOCK=/run/node-test/misconfigured-cri.sock
+API_SERVER=${API_SERVER:-http://localhost:8080}
+API_TOKEN=${API_TOKEN:-}
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
 KUBELET_CERT_DIR=/var/lib/kubelet/pki
@@ -59,6 +65,9 @@ DEAD_REGISTRY=http://127.0.0.1:9
 [[ $RUNTIME_HANDLER == runc || $RUNTIME_HANDLER == misconfigured || $RUNTIME_HANDLER == noenv ]] ||
 	die "RUNTIME_HANDLER: $RUNTIME_HANDLER is not runc, misconfigured or noenv"
 [[ $CRI_PROXY == none || $CRI_PROXY == misconfigured ]] || die "CRI_PROXY: $CRI_PROXY is not none or misconfigured"
+[[ $API_SERVER =~ ^https?://[^/]+$ ]] || die "API_SERVER: $API_SERVER is not http(s)://host:port"
+[[ $API_SERVER == https://* || -z $API_TOKEN ]] || die "API_TOKEN: a token is only sent to an https API_SERVER"
+[[ $API_TOKEN =~ ^[A-Za-z0-9._-]*$ ]] || die "API_TOKEN: a bearer token is letters, digits, '.', '_' and '-'"
 [[ $KUBELET_MAX_PODS =~ ^[1-9][0-9]*$ ]] || die "KUBELET_MAX_PODS: $KUBELET_MAX_PODS is not a positive number of pods"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
@@ -327,17 +336,22 @@ EOF
 			echo "  ${gate%%=*}: ${gate#*=}" >>"$NODE_DIR/kubelet-config.yaml"
 		done
 	fi
+	local tls= user='{}'
+	if [[ $API_SERVER == https://* ]]; then
+		tls=$'\n    insecure-skip-tls-verify: true'
+		[[ -z $API_TOKEN ]] || user="{token: $API_TOKEN}"
+	fi
 	cat >"$NODE_DIR/kubeconfig" <<EOF
-# The node's API server is the local control plane on http://localhost:8080.
+# The node's API server: $API_SERVER.
 apiVersion: v1
 kind: Config
 clusters:
 - name: local
   cluster:
-    server: http://localhost:8080
+    server: $API_SERVER$tls
 users:
 - name: kubelet
-  user: {}
+  user: $user
 contexts:
 - name: local
   context:
@@ -453,7 +467,8 @@ fi
 cat <<EOF
 node-up: the local node is up.
   containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)$cri_line
-  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server http://localhost:8080 (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
+  kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server $API_SERVER (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
-The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run.
 EOF
+[[ $API_SERVER != http://localhost:8080 ]] ||
+	echo "The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run."
