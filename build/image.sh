@@ -32,7 +32,7 @@ oci)
 	"$OUT/bin/node-test" images oci --out "$OUT/oci" --context "$ROOT" Dockerfile.amd64 Dockerfile.arm Dockerfile.arm64
 	# The index's platforms, each image's binaries and archives, and its
 	# node-test run on its arch (qemu-user for arm and arm64).
-	NODE_TEST_OCI_DIR=$OUT/oci go test -count=1 -run '^TestBuiltOCILayout$' -v ./images/ | grep -E '^(=== RUN|--- |\s+oci_test|ok|FAIL)'
+	NODE_TEST_OCI_DIR=$OUT/oci go test -count=1 -run '^(TestBuiltOCILayout|TestPushLayout)$' -v ./images/ | grep -E '^(=== RUN|--- |\s+(oci|push)_test|ok|FAIL)'
 	;;
 *) die "usage: image.sh docker ARCH | image.sh oci" ;;
 esac

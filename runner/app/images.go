@@ -21,7 +21,7 @@ func newImagesCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		Use:   "images",
 		Short: "List, build and load the test images node-test carries",
 	}
-	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams), newImagesIndexCommand(streams), newImagesOCICommand(streams))
+	cmd.AddCommand(newImagesListCommand(streams), newImagesBuildCommand(logger, streams), newImagesLoadCommand(logger, streams), newImagesIndexCommand(streams), newImagesOCICommand(streams), newImagesPushCommand(streams))
 	return cmd
 }
 
@@ -188,6 +188,32 @@ func newImagesOCICommand(streams Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "_output/oci", "the OCI image layout directory to write")
 	cmd.Flags().StringVar(&context, "context", ".", "the build context the Dockerfiles copy from")
+	return cmd
+}
+
+func newImagesPushCommand(streams Streams) *cobra.Command {
+	var (
+		dir      string
+		insecure bool
+	)
+	cmd := &cobra.Command{
+		Use:   "push REFERENCE",
+		Short: "Push node-test's multi-arch image (the OCI layout make image-oci writes) to a registry a cluster can pull from, e.g. registry.example.com/node-test:v0.1.0",
+		Long: "Push node-test's multi-arch image, every arch of the OCI layout make image-oci writes, to REFERENCE in a registry " +
+			"of the user's, for a cluster that cannot reach the internet. It authenticates with the credentials of the docker " +
+			"config (~/.docker/config.json, $DOCKER_CONFIG), as docker login leaves them.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			digest, err := images.PushLayout(c.Context(), dir, args[0], insecure)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(streams.Out, "pushed %s@%s from %s\n", args[0], digest, dir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "oci", "_output/oci", "the OCI image layout of node-test's image (make image-oci)")
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "the registry serves plain HTTP")
 	return cmd
 }
 

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +18,14 @@ import (
 	containerd "github.com/containerd/containerd/v2/client"
 	"github.com/containerd/containerd/v2/pkg/cio"
 	"github.com/containerd/containerd/v2/pkg/oci"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/node-test/node-test/images"
@@ -365,4 +374,42 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestImagesPush pushes an OCI layout of one image through `node-test images
+// push` to a registry served in the test; the registry then serves the
+// digest the command printed. An empty directory is refused, naming make
+// image-oci.
+func TestImagesPush(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/node-test:v0"
+	dir := t.TempDir()
+	img, err := random.Image(512, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := layout.Write(dir, mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})); err != nil {
+		t.Fatal(err)
+	}
+	code, out := run(t, "images", "push", "--oci", dir, "--insecure", ref)
+	if code != 0 {
+		t.Fatalf("images push: exit code %d: %s", code, out)
+	}
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := remote.Head(r)
+	if err != nil {
+		t.Fatalf("the registry does not serve %s after images push: %v", ref, err)
+	}
+	if want := fmt.Sprintf("pushed %s@%s from %s", ref, desc.Digest, dir); !strings.Contains(out, want) {
+		t.Fatalf("images push printed %q, want %q", out, want)
+	}
+
+	code, out = run(t, "images", "push", "--oci", t.TempDir(), ref)
+	if code == 0 || !strings.Contains(out, "make image-oci writes one") {
+		t.Fatalf("images push of an empty directory: exit code %d, %s; want a failure naming make image-oci", code, out)
+	}
 }
