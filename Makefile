@@ -54,10 +54,13 @@ image-oci: ## build the amd64, arm and arm64 images and their index without a da
 bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes, the node's capacity (110 pods) and startup latency
 	build/bench.sh
 
+bench-upstream: ## node-test against upstream's node-test image on the local node, same kubelet and selection: wall times, ratio, differing verdicts (make node-up WITH_DOCKER=1 first)
+	build/bench-upstream.sh
+
 verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 	build/verify.sh
 
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-node-capacity e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-node-capacity e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench bench-upstream verify clean

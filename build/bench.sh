@@ -37,24 +37,11 @@ if running containerd; then
 fi
 
 echo "== node-test image per arch (make image-oci's layout), against upstream's node-test image (target: <= half)"
-# Upstream's node-test image for v1.37.2 is its Debian base plus ginkgo and
-# e2e_node.test (test/e2e_node/conformance/build): both binaries are built
-# here from the pinned module as Kubernetes' release builds them (stripped).
-# Its base, debian:jessie, cannot be fetched here (no registry, and jessie is
-# only on archive.debian.org): a Debian minbase of today's release, as the
-# debian images are made, stands in for it.
+# Upstream's node-test image is its Debian base plus ginkgo and e2e_node.test
+# (lib.sh upstream_parts says what stands in for what cannot be fetched).
 upstream=$OUT/bench/upstream
-mkdir -p "$upstream"
-[[ -x $upstream/e2e_node.test ]] || CGO_ENABLED=0 go test -c -trimpath -ldflags "-s -w" -o "$upstream/e2e_node.test" k8s.io/kubernetes/test/e2e_node
+upstream_parts "$upstream"
 bins=$(cat "$upstream/e2e_node.test" "$OUT/bin/ginkgo" | gzip -6 | wc -c)
-if [[ ! -s $upstream/base.tar.gz ]]; then
-	command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
-	rm -rf "$upstream/base"
-	debootstrap --variant=minbase "$(. /etc/os-release && echo "$VERSION_CODENAME")" "$upstream/base" http://deb.debian.org/debian >/dev/null
-	rm -rf "$upstream/base/var/cache/apt/archives/"*.deb "$upstream/base/var/lib/apt/lists/"*
-	tar -C "$upstream/base" --numeric-owner -cf - . | gzip -6 >"$upstream/base.tar.gz"
-	rm -rf "$upstream/base"
-fi
 base=$(stat -c %s "$upstream/base.tar.gz")
 up=$((bins + base))
 printf "  upstream (amd64): e2e_node.test + ginkgo %d MB, Debian minbase %d MB: %d MB gzipped\n" $((bins >> 20)) $((base >> 20)) $((up >> 20))

@@ -121,3 +121,24 @@ check_host_logs() {
 		die "$dir/kern.log has no kernel message of the bridge ports of the run's pods (… port N(veth…) entered …)"
 	echo "host logs: $(wc -l <"$dir/kubelet.log") lines of the kubelet's, $(wc -l <"$dir/containerd.log") of containerd's, $(wc -l <"$dir/kern.log") of the kernel's"
 }
+
+# upstream_parts DIR: what upstream's node-test image of KUBE_VERSION is made
+# of (test/e2e_node/conformance/build), for this machine's arch, into DIR:
+# e2e_node.test built from the pinned module as Kubernetes' release builds it
+# (static, stripped), and base.tar.gz, a Debian minbase of today's release
+# standing in for its debian:jessie base, which cannot be fetched here (no
+# registry, and jessie is only on archive.debian.org). Kept once built.
+upstream_parts() {
+	local dir=$1
+	mkdir -p "$dir"
+	[[ -x $dir/e2e_node.test ]] ||
+		(cd "$ROOT" && CGO_ENABLED=0 go test -c -trimpath -ldflags "-s -w" -o "$dir/e2e_node.test" k8s.io/kubernetes/test/e2e_node)
+	[[ -s $dir/base.tar.gz ]] && return 0
+	command -v debootstrap >/dev/null || apt-get install -y -qq debootstrap >/dev/null
+	rm -rf "$dir/base"
+	debootstrap --variant=minbase "$(. /etc/os-release && echo "$VERSION_CODENAME")" "$dir/base" http://deb.debian.org/debian >/dev/null
+	rm -rf "$dir/base/var/cache/apt/archives/"*.deb "$dir/base/var/lib/apt/lists/"*
+	tar -C "$dir/base" --numeric-owner -cf - . | gzip -6 >"$dir/base.tar.gz.tmp"
+	mv "$dir/base.tar.gz.tmp" "$dir/base.tar.gz"
+	rm -rf "$dir/base"
+}

@@ -43,6 +43,7 @@ fi
 rm -f "$usedby"
 
 for f in build/*.sh .ci/run; do bash -n "$f" || fail=1; done
+for f in build/*.py; do python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f" || fail=1; done
 build/lib_test.sh || fail=1
 
 # Only main packages exit: cmd/node-test, and the programs inside test images.
