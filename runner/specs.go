@@ -39,7 +39,8 @@ type Target struct {
 	ProgressFile string
 	// Durations is the file of how long each spec took when it last ran
 	// on the node (DurationsFile, as the specs reach it): those that took
-	// longest start first. Empty when no spec ran on the node yet.
+	// longest start first. The file need not exist yet (the node's first
+	// run). Empty when the run reaches no host.
 	Durations string
 }
 
@@ -125,9 +126,9 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		durations = rc.Host.Path(DurationsFile)
 	}
 	known := loadDurations(durations)
-	if len(known) > 0 {
-		target.Durations = durations
-	}
+	// The conformance binary orders the specs by it, the node's first run
+	// included: before the file exists, [Slow] specs start first.
+	target.Durations = durations
 	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
 	cmd.Env = specEnv()

@@ -10,42 +10,62 @@ import (
 )
 
 // TestIntegrationSpecsThatTookLongestStartFirst runs the real conformance
-// binary's dry run over three areas of node-test's own specs, in the order
-// Ginkgo gives them with a fixed seed; then, with a durations file that
-// says the last of them took 1,000 s, that spec runs first.
+// binary's dry run over three areas of node-test's own specs and one [Slow]
+// spec of upstream's, with a fixed seed. Upstream starts its [Slow] specs
+// first; they stay first on a node's first run (no durations file yet) and
+// when the node knows other specs' durations but not theirs: a spec said to
+// take 200 s starts second, after the [Slow] one; said to take 1,000 s, it
+// starts first.
 func TestIntegrationSpecsThatTookLongestStartFirst(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: runs the conformance binary (make build)")
 	}
 	cfg := runner.NewDefaultConfig()
 	cfg.BinDir = builtBinDir(t)
-	cfg.Focus = `\[sig-node\] (ImageConfig|PodNamespaces|ContainerStreams) `
+	const slow = `[sig-node] Pods should cap back-off at MaxContainerBackOff [NodeConformance] [Slow]`
+	cfg.Focus = `\[sig-node\] (ImageConfig|PodNamespaces|ContainerStreams) |MaxContainerBackOff`
 	cfg.TestArgs = "--ginkgo.seed=1"
 	before, err := runner.ListSpecs(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(before) < 6 {
-		t.Fatalf("the dry run selected %d specs of three areas, want at least 6", len(before))
+		t.Fatalf("the dry run selected %d specs of three areas and one more, want at least 6", len(before))
 	}
 	last := before[len(before)-1]
+	if last.Text == slow {
+		t.Fatalf("with seed 1 %q comes last: upstream starts its [Slow] specs first", slow)
+	}
 	file := filepath.Join(t.TempDir(), "durations.json")
-	b, err := json.Marshal(map[string]float64{last.Text: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cfg.TestArgs += " --spec-durations=" + file
-	after, err := runner.ListSpecs(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(after) != len(before) {
-		t.Fatalf("the durations changed the selection: %d specs, then %d", len(before), len(after))
-	}
-	if after[0].Text != last.Text {
-		t.Errorf("%q took 1000 s when it last ran, yet %q starts first", last.Text, after[0].Text)
+	for _, c := range []struct {
+		durations map[string]float64 // nil: the file is not written yet
+		want      []string
+	}{
+		{nil, []string{slow}},
+		{map[string]float64{last.Text: 200}, []string{slow, last.Text}},
+		{map[string]float64{last.Text: 1000}, []string{last.Text, slow}},
+	} {
+		if c.durations != nil {
+			b, err := json.Marshal(c.durations)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after, err := runner.ListSpecs(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Fatalf("durations %v changed the selection: %d specs, then %d", c.durations, len(before), len(after))
+		}
+		for i, want := range c.want {
+			if after[i].Text != want {
+				t.Errorf("durations %v: spec %d is %q, want %q", c.durations, i+1, after[i].Text, want)
+			}
+		}
 	}
 }

@@ -3,8 +3,10 @@
 // long spec started last. It owns the --spec-durations flag of the
 // conformance binary: a JSON object of each spec's full text and the
 // seconds it took when it last ran on the node (the runner keeps it), read
-// when Ginkgo builds the spec tree. Each It gets a ginkgo.SpecPriority of
-// its known seconds, or of DefaultSeconds for a spec that never ran;
+// when Ginkgo builds the spec tree (a file not written yet knows none). Each
+// It gets a ginkgo.SpecPriority of its known seconds, or for a spec that
+// never ran on the node, SlowSeconds if upstream tagged it [Slow] and
+// DefaultSeconds if not;
 // Ginkgo runs higher priorities first, spec by spec as upstream's framework
 // has it order every spec on its own (RandomizeAllSpecs). Without the flag
 // nothing changes.

@@ -2,10 +2,13 @@ package priority
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/onsi/ginkgo/v2"
@@ -18,6 +21,12 @@ const FlagName = "spec-durations"
 // DefaultSeconds is the priority of a spec with no known duration: as long
 // as a typical short spec, so that specs known to be longer start before it.
 const DefaultSeconds = 20
+
+// SlowSeconds is the priority of a [Slow] spec with no known duration:
+// upstream tags [Slow] the specs that take more than five minutes, so on a
+// node's first run they start before every spec but those known to be
+// longer.
+const SlowSeconds = 300
 
 var (
 	file    string
@@ -48,9 +57,13 @@ func transform(nodeType types.NodeType, _ ginkgo.Offset, text string, args []any
 }
 
 // Load reads a durations file: a JSON object of spec full texts and
-// seconds.
+// seconds. A file that does not exist yet (the node's first run) knows no
+// duration.
 func Load(path string) (map[string]float64, error) {
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]float64{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the spec durations (--%s): %w", FlagName, err)
 	}
@@ -62,10 +75,14 @@ func Load(path string) (map[string]float64, error) {
 }
 
 // Of is the priority of the spec whose full text is text: its known
-// seconds, rounded up, or DefaultSeconds.
+// seconds, rounded up, or SlowSeconds for a [Slow] spec and DefaultSeconds
+// for another.
 func Of(known map[string]float64, text string) int {
 	if s, ok := known[text]; ok && s >= 0 {
 		return int(math.Ceil(min(s, math.MaxInt32)))
+	}
+	if strings.Contains(text, "[Slow]") {
+		return SlowSeconds
 	}
 	return DefaultSeconds
 }

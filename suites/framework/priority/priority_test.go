@@ -12,6 +12,7 @@ func TestOf(t *testing.T) {
 		"[sig-node] Pods should cap back-off": 1577,
 		"[sig-node] quick":                    1,
 		"[sig-node] never ran":                DefaultSeconds,
+		"[sig-node] never ran [Slow]":         SlowSeconds,
 	} {
 		if got := Of(known, text); got != want {
 			t.Errorf("Of(%q) = %d, want %d", text, got, want)
@@ -36,7 +37,12 @@ func TestLoad(t *testing.T) {
 	if _, err := Load(bad); err == nil {
 		t.Fatal("Load of a JSON array: no error")
 	}
-	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil {
-		t.Fatal("Load of a missing file: no error")
+	// The node's first run: no file yet, no duration known.
+	if m, err := Load(filepath.Join(dir, "missing.json")); err != nil || len(m) != 0 {
+		t.Fatalf("Load of a file not written yet: %v, %v; want no durations, no error", m, err)
+	}
+	// A directory where the file should be is an error, not a first run.
+	if _, err := Load(dir); err == nil {
+		t.Fatal("Load of a directory: no error")
 	}
 }
