@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): the control plane's time to ready and memory, the
+# Benchmarks (not tests): the control plane's time to ready and memory, how
+# fast it removes deleted namespaces, the
 # test images' build time per arch and their sizes, their load time, and,
 # on the local node, its capacity: 110 pods, their startup latency.
 #   BENCH_ARCHES="amd64 arm arm64" (default) limits the image builds.
@@ -14,6 +15,8 @@ cd "$ROOT"
 
 echo "== control plane: time to ready (target <= 3000 ms), RSS (target <= 512 MiB)"
 go test -run '^$' -bench BenchmarkStart -benchtime 3x ./runner/controlplane | grep -E '^Benchmark|^ok'
+echo "== control plane: the namespace controller removing 100 deleted namespaces (a run's specs delete theirs as they end)"
+go test -run '^$' -bench BenchmarkNamespaceDeletion -benchtime 1x ./runner/controlplane | grep -E '^Benchmark|^ok'
 
 echo "== test images: build time per arch and size"
 bench=$OUT/bench/images
