@@ -7,7 +7,8 @@
 # kubelet, with the same FOCUS, SKIP and PARALLELISM. The kubelet is pointed
 # the upstream way, at https://127.0.0.1:6443 with a token, which upstream's
 # suite serves from its own etcd and API server and node-test's control plane
-# accepts with --bearer-token. Every test image is loaded into the node's
+# accepts with --bearer-token; the kubelet starts anew before each of
+# upstream's runs, as upstream's run_test.sh starts it. Every test image is loaded into the node's
 # runtime from node-test's archive first: neither side pulls. For each
 # selection it prints both wall times (whole run, specs only), their ratio,
 # and every spec whose verdict differs, with both messages; the reports are
@@ -97,6 +98,11 @@ for sel in $BENCH_SELECTIONS; do
 	dir=$BENCH/$sel
 	rm -rf "$dir" && mkdir -p "$dir"
 	echo "==> bench-upstream: $sel (FOCUS=$FOCUS SKIP=$SKIP PARALLELISM=$PARALLELISM)"
+	# Upstream's suite starts a new store each run, and a kubelet registers its
+	# Node only when it starts: upstream's run_test.sh starts the kubelet for
+	# each run, and so does this (node-test keeps its store: no restart).
+	stop_pid kubelet
+	API_SERVER=https://127.0.0.1:6443 API_TOKEN=$token WITH_DOCKER=1 "$ROOT/build/node-up.sh" >/dev/null
 	side upstream "$dir" -e TEST_ARGS="--bearer-token=$token" "$UPSTREAM_IMAGE"
 	side node-test "$dir" "$NODE_TEST_IMAGE" --bearer-token="$token"
 	python3 "$ROOT/build/side-by-side.py" "$dir" "$PARALLELISM" | tee "$dir/compare.txt"
