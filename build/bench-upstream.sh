@@ -67,8 +67,6 @@ restore() {
 	WITH_DOCKER=1 "$ROOT/build/node-up.sh" >/dev/null
 }
 trap restore EXIT
-echo "==> bench-upstream: the kubelet pointed the upstream way, https://127.0.0.1:6443 with a token"
-API_SERVER=https://127.0.0.1:6443 API_TOKEN=$token WITH_DOCKER=1 "$ROOT/build/node-up.sh" | grep 'kubelet '
 
 # side NAME SELECTION_DIR [OPTIONS...] IMAGE [ARGS...]: the documented docker
 # run, its output in SELECTION_DIR/NAME.log, its reports in SELECTION_DIR/NAME/,
@@ -98,11 +96,12 @@ for sel in $BENCH_SELECTIONS; do
 	dir=$BENCH/$sel
 	rm -rf "$dir" && mkdir -p "$dir"
 	echo "==> bench-upstream: $sel (FOCUS=$FOCUS SKIP=$SKIP PARALLELISM=$PARALLELISM)"
-	# Upstream's suite starts a new store each run, and a kubelet registers its
-	# Node only when it starts: upstream's run_test.sh starts the kubelet for
-	# each run, and so does this (node-test keeps its store: no restart).
+	# The kubelet pointed the upstream way. Upstream's suite starts a new store
+	# each run, and a kubelet registers its Node only when it starts:
+	# upstream's run_test.sh starts the kubelet for each run, and so does this
+	# (node-test keeps its store: no restart).
 	stop_pid kubelet
-	API_SERVER=https://127.0.0.1:6443 API_TOKEN=$token WITH_DOCKER=1 "$ROOT/build/node-up.sh" >/dev/null
+	API_SERVER=https://127.0.0.1:6443 API_TOKEN=$token WITH_DOCKER=1 "$ROOT/build/node-up.sh" | grep 'kubelet '
 	side upstream "$dir" -e TEST_ARGS="--bearer-token=$token" "$UPSTREAM_IMAGE"
 	side node-test "$dir" "$NODE_TEST_IMAGE" --bearer-token="$token"
 	python3 "$ROOT/build/side-by-side.py" "$dir" "$PARALLELISM" | tee "$dir/compare.txt"

@@ -38,14 +38,16 @@ def verdict(case):
 
 
 def read(path):
-    """Returns {spec: (verdict, message, seconds)} and the suite nodes' seconds.
+    """Returns {spec: (verdict, message, seconds)} and the suite's seconds without its suite
+    nodes (the services' start, the node wait).
 
     Each parallel process reports its own suite nodes, which run at the same time (the
     other processes wait for the first one's SynchronizedBeforeSuite): a node counts once,
     with its longest time.
     """
+    root = ET.parse(path).getroot()
     specs, suite = {}, {}
-    for case in ET.parse(path).getroot().iter("testcase"):
+    for case in root.iter("testcase"):
         name, secs = case.get("name", ""), float(case.get("time") or 0)
         if name.startswith(SUITE_NODES):
             suite[name] = max(secs, suite.get(name, 0.0))
@@ -57,13 +59,9 @@ def read(path):
         if v == "skipped" and msg in ("", "skipped"):
             continue
         specs[spec_name(name)] = (v, msg, secs)
-    return specs, sum(suite.values())
-
-
-def suite_seconds(path):
-    root = ET.parse(path).getroot()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    return max((float(s.get("time") or 0) for s in suites), default=0.0)
+    total = max((float(s.get("time") or 0) for s in suites), default=0.0)
+    return specs, total - sum(suite.values())
 
 
 def short(msg, width=300):
@@ -85,13 +83,11 @@ def main():
         junit = os.path.join(d, side, "junit_01.xml")
         if not os.path.exists(junit):
             sys.exit(f"side by side: {side} left no {junit}: see {os.path.join(d, side + '.log')}")
-        specs, suite = read(junit)
+        specs, spec_wall = read(junit)
         wall = float(open(os.path.join(d, side + ".seconds")).read())
-        sides[side] = {"specs": specs, "wall": wall}
-    # Specs only: upstream's suite time without its suite nodes (the services' start, the
-    # node wait); node-test's from its summary (the floor times its ratio).
-    up_specs, up_suite = read(os.path.join(d, "upstream", "junit_01.xml"))
-    sides["upstream"]["spec_wall"] = suite_seconds(os.path.join(d, "upstream", "junit_01.xml")) - up_suite
+        sides[side] = {"specs": specs, "wall": wall, "spec_wall": spec_wall}
+    # Specs only: upstream's from its suite time; node-test's JUnit holds no such time, its
+    # summary does (the floor times its ratio).
     floor = json.load(open(os.path.join(d, "node-test", "summary.json")))["floor"]
     sides["node-test"]["spec_wall"] = floor["seconds"] * floor["ratio"]
 

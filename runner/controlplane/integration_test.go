@@ -313,8 +313,8 @@ func TestIntegrationControlPlane(t *testing.T) {
 	default:
 	}
 
-	// Stop with watches open, as a kubelet keeps several, and check that every listener (etcd's included) and the
-	// run directory are gone.
+	// Stop with watches open, as a kubelet keeps several, and check that
+	// every listener (etcd's included) and the run directory are gone.
 	openWatch, err := insecure.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
