@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -79,49 +80,81 @@ var _ = e2eframework.SIGDescribe("node")("ContainerResources", e2eframework.With
 	})
 
 	It("should OOM-kill a container that goes over its memory limit and report it as OOMKilled", func(ctx SpecContext) {
-		// Files in /dev/shm (a tmpfs of 64MB) are memory charged to the
-		// container and that nothing can reclaim: writing 60MB under a 32Mi
-		// limit leaves the kernel no way out but the OOM killer.
-		// A second container, idle, gives the pod's cgroup (the sum of its
-		// containers' limits) room beyond the filling container's limit:
-		// with one container the two limits are equal, and the kernel may
-		// OOM-kill at the pod's level, which no runtime reports as the
-		// container's OOM.
-		pod := framework.BusyboxPod("oom",
-			v1.Container{Name: "fill", Command: []string{"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=60"}},
-			v1.Container{Name: "idle", Command: []string{"sleep", "3600"}})
-		e2eframework.ExpectNoError(e2epod.MixinRestrictedPodSecurity(pod))
-		pod.Spec.RestartPolicy = v1.RestartPolicyNever
-		pod.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
-		limit := v1.ResourceList{v1.ResourceMemory: resource.MustParse("32Mi")}
-		for i := range pod.Spec.Containers {
-			pod.Spec.Containers[i].Resources = v1.ResourceRequirements{Requests: limit, Limits: limit}
-		}
-
-		By("running a container that writes 60MB to its /dev/shm under a 32Mi memory limit")
-		pod = e2epod.NewPodClient(f).Create(ctx, pod)
-		var state *v1.ContainerStateTerminated
-		framework.FailUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
-			p, err := f.ClientSet.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
-			if err != nil {
-				return err
-			}
-			for _, c := range p.Status.ContainerStatuses {
-				if c.Name == "fill" && c.State.Terminated != nil {
-					state = c.State.Terminated
-					return nil
+		// containerd reports OOMKilled from an OOM event that it can handle
+		// after the container's exit, and then reports the exit as Error
+		// (containerd/containerd#8893; upstream's own OOM spec no longer
+		// checks the reason for it). The kill itself is checked every time:
+		// exit code 137. The report is given oomAttempts containers: one
+		// reported OOMKilled passes, a runtime that never reports it fails.
+		var lost []string
+		for attempt := 1; attempt <= oomAttempts; attempt++ {
+			state := runOOMContainer(ctx, f, attempt)
+			Expect(state.ExitCode).To(Equal(int32(137)),
+				"the container over its memory limit was not killed: it terminated with exit code %d, reason %q, message %q",
+				state.ExitCode, state.Reason, state.Message)
+			if state.Reason == "OOMKilled" {
+				if len(lost) > 0 {
+					AddReportEntry("OOM reports lost", strings.Join(lost, "; "))
 				}
+				return
 			}
-			return fmt.Errorf("container fill of pod %s has not terminated", pod.Name)
-		}).WithTimeout(framework.OutputTimeout).WithPolling(time.Second).Should(Succeed()),
-			"the container over its memory limit did not terminate")
-
-		Expect(state.Reason).To(Equal("OOMKilled"),
-			"the container over its memory limit was not OOM-killed: it terminated with exit code %d, reason %q, message %q",
-			state.ExitCode, state.Reason, state.Message)
-		Expect(state.ExitCode).To(Equal(int32(137)), "the OOM-killed container's exit code is not 137 (SIGKILL)")
+			lost = append(lost, fmt.Sprintf("attempt %d: exit code 137, reason %q", attempt, state.Reason))
+			e2eframework.Logf("the runtime reported the OOM-killed container as %q, not OOMKilled (attempt %d of %d)", state.Reason, attempt, oomAttempts)
+		}
+		Fail(fmt.Sprintf("the runtime never reported an OOM-killed container as OOMKilled in %d attempts: %s",
+			oomAttempts, strings.Join(lost, "; ")))
 	})
 })
+
+// oomAttempts is how many OOM-killed containers the runtime is given to
+// report one of them as OOMKilled.
+const oomAttempts = 3
+
+// runOOMContainer runs a pod whose container goes over its memory limit and
+// returns that container's terminated state; the pod is deleted before it
+// returns.
+func runOOMContainer(ctx context.Context, f *e2eframework.Framework, attempt int) *v1.ContainerStateTerminated {
+	GinkgoHelper()
+	// Files in /dev/shm (a tmpfs of 64MB) are memory charged to the
+	// container and that nothing can reclaim: writing 60MB under a 32Mi
+	// limit leaves the kernel no way out but the OOM killer.
+	// A second container, idle, gives the pod's cgroup (the sum of its
+	// containers' limits) room beyond the filling container's limit:
+	// with one container the two limits are equal, and the kernel may
+	// OOM-kill at the pod's level, which no runtime reports as the
+	// container's OOM.
+	pod := framework.BusyboxPod(fmt.Sprintf("oom-%d", attempt),
+		v1.Container{Name: "fill", Command: []string{"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1M", "count=60"}},
+		v1.Container{Name: "idle", Command: []string{"sleep", "3600"}})
+	e2eframework.ExpectNoError(e2epod.MixinRestrictedPodSecurity(pod))
+	pod.Spec.RestartPolicy = v1.RestartPolicyNever
+	pod.Spec.TerminationGracePeriodSeconds = ptr.To[int64](1)
+	limit := v1.ResourceList{v1.ResourceMemory: resource.MustParse("32Mi")}
+	for i := range pod.Spec.Containers {
+		pod.Spec.Containers[i].Resources = v1.ResourceRequirements{Requests: limit, Limits: limit}
+	}
+
+	By(fmt.Sprintf("running a container that writes 60MB to its /dev/shm under a 32Mi memory limit (attempt %d)", attempt))
+	client := e2epod.NewPodClient(f)
+	pod = client.Create(ctx, pod)
+	defer client.DeleteSync(ctx, pod.Name, metav1.DeleteOptions{}, e2eframework.PodDeleteTimeout)
+	var state *v1.ContainerStateTerminated
+	framework.FailUnless(e2eframework.Gomega().Eventually(ctx, func(ctx context.Context) error {
+		p, err := f.ClientSet.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		for _, c := range p.Status.ContainerStatuses {
+			if c.Name == "fill" && c.State.Terminated != nil {
+				state = c.State.Terminated
+				return nil
+			}
+		}
+		return fmt.Errorf("container fill of pod %s has not terminated", pod.Name)
+	}).WithTimeout(framework.OutputTimeout).WithPolling(time.Second).Should(Succeed()),
+		"the container over its memory limit did not terminate")
+	return state
+}
 
 // cpuWeights returns the cgroup v2 cpu.weight values a runtime may set for
 // CPU shares: the linear conversion of runc < 1.3.2 and crun < 1.23, and the
