@@ -95,7 +95,12 @@ func (p *progress) estimate(text string) (seconds float64, exact bool) {
 
 // eta is the time left: the work of the specs not ended spread over the
 // parallel processes, and never less than what the longest of them needs.
-func (p *progress) eta(now time.Time) (left time.Duration, estimated int) {
+//
+// A running spec past the time it was expected to take counts as needing
+// as long again as it has run so far: a spec of unknown time (a [Slow] one
+// new on the node) must not make the ETA a second for the half hour it
+// still runs. overdue counts such specs.
+func (p *progress) eta(now time.Time) (left time.Duration, estimated, overdue int) {
 	var work, longest float64
 	for text := range p.selected {
 		if p.ended[text] {
@@ -106,12 +111,18 @@ func (p *progress) eta(now time.Time) (left time.Duration, estimated int) {
 			estimated++
 		}
 		if start, ok := p.running[text]; ok {
-			s = max(s-now.Sub(start).Seconds(), 1)
+			ran := now.Sub(start).Seconds()
+			if ran >= s {
+				overdue++
+				s = max(ran, 1)
+			} else {
+				s -= ran
+			}
 		}
 		work += s
 		longest = max(longest, s)
 	}
-	return time.Duration(max(work/float64(p.parallelism), longest) * float64(time.Second)), estimated
+	return time.Duration(max(work/float64(p.parallelism), longest) * float64(time.Second)), estimated, overdue
 }
 
 // line is the progress on one line.
@@ -119,10 +130,13 @@ func (p *progress) line(now time.Time) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	total, done := len(p.selected), len(p.ended)
-	left, estimated := p.eta(now)
+	left, estimated, overdue := p.eta(now)
 	how := "from the last run on this node"
 	if estimated > 0 {
 		how = fmt.Sprintf("%d of the specs left never ran on this node: their time is estimated", estimated)
+	}
+	if overdue > 0 {
+		how += fmt.Sprintf("; %d running past their expected time", overdue)
 	}
 	pct := 100
 	if total > 0 {

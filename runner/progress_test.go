@@ -48,6 +48,20 @@ func TestProgressCountsAndETA(t *testing.T) {
 	}
 }
 
+// A spec that runs past its expected time (a [Slow] spec new on the node,
+// estimated at the default) counts as needing as long again as it has run,
+// and the line says so: not an ETA of a second for the half hour it runs.
+func TestProgressETAOfASpecPastItsTime(t *testing.T) {
+	start := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	p := newProgress([]Spec{{Text: "slow"}, {Text: "done"}}, map[string]float64{"done": 10}, 8, start)
+	p.apply(results.ProgressEvent{Event: results.ProgressStart, Spec: "slow", Time: start})
+	p.apply(results.ProgressEvent{Event: results.ProgressEnd, Spec: "done", State: results.StatusPassed, Time: start.Add(10 * time.Second)})
+	got := p.line(start.Add(10 * time.Minute))
+	if want := "specs 1/2 (50%) · 0 failed · 1 running · elapsed 10m · ETA 10m (1 of the specs left never ran on this node: their time is estimated; 1 running past their expected time)"; got != want {
+		t.Errorf("line = %q, want %q", got, want)
+	}
+}
+
 // TestProgressFollowsTheStream appends events to a stream in pieces, a line
 // cut in two among them, as parallel processes write: the follower logs
 // the failure as it comes, and progress lines with growing counts.
