@@ -42,7 +42,7 @@ func (p *hostLogsPhase) Run(ctx context.Context, rc *RunContext) error {
 	procs, err := rc.Host.Processes()
 	for _, name := range names {
 		file := results.DaemonLogFile(name)
-		proc, ok := host.FindProcess(procs, name)
+		proc, ok := rc.Host.FindDaemon(procs, name)
 		switch {
 		case err != nil:
 			notCollected(rc, file, err)
@@ -82,7 +82,7 @@ func (p *hostLogsPhase) Stop(ctx context.Context, rc *RunContext) error {
 	for _, d := range p.daemons {
 		if procsErr == nil {
 			was := d.mark.Source.PID
-			switch now, ok := host.FindProcess(procs, d.name); {
+			switch now, ok := rc.Host.FindDaemon(procs, d.name); {
 			case !ok:
 				restarted(rc, fmt.Sprintf("%s (pid %d) is gone at the end of the run", d.name, was))
 			case now.PID != was:

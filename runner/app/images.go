@@ -116,6 +116,7 @@ func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		rootfs  string
 		dir     string
 		runtime string
+		socket  string
 		only    []string
 	)
 	cmd := &cobra.Command{
@@ -127,6 +128,7 @@ func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			h.RuntimeSocket = socket
 			imgs, err := images.Lookup(only...)
 			if err != nil {
 				return err
@@ -153,6 +155,7 @@ func newImagesLoadCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 	fs.StringVar(&rootfs, "rootfs", "/", "where the host's / is mounted")
 	fs.StringVar(&dir, "dir", runner.DefaultImagesDir(), "directory of the archives, <dir>/<arch>/images.tar")
 	fs.StringVar(&runtime, "runtime", "", "containerd or docker (default: the host's CRI runtime)")
+	fs.StringVar(&socket, "socket", "", "host path of the runtime's socket, for a runtime at a socket of its own (default: the first of the known ones)")
 	fs.StringSliceVar(&only, "only", nil, "load only these images (default: all)")
 	return cmd
 }

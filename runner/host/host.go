@@ -17,6 +17,11 @@ type Host struct {
 	Root string
 	// Cmder runs commands on the host.
 	Cmder Cmder
+	// Node is the name of the node under test, when known: on a host of
+	// several kubelets (nodes sharing a machine), that of the kubelet
+	// registering this name. RuntimeSocket is that node's runtime's socket,
+	// when known: that of its runtime among several.
+	Node, RuntimeSocket string
 }
 
 // New returns the host whose root filesystem is mounted at root, after

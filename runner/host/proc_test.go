@@ -39,3 +39,36 @@ func TestProcessesReadsTheRootfsProcessTable(t *testing.T) {
 		t.Errorf("containerd process = %+v", ps[0])
 	}
 }
+
+// On a host of two nodes, each node's run finds its own kubelet (by the
+// name it registers) and its own runtime (by its socket).
+func TestFindDaemonOfTheNode(t *testing.T) {
+	procs := []Process{
+		{PID: 10, Args: []string{"/usr/bin/containerd"}},
+		{PID: 11, Args: []string{"/usr/bin/containerd", "--config", "/etc/node-2/containerd.toml", "--address", "/run/node-2/containerd.sock"}},
+		{PID: 20, Args: []string{"/usr/local/bin/kubelet", "--config=/var/lib/kubelet/config.yaml"}},
+		{PID: 21, Args: []string{"/usr/local/bin/kubelet", "--hostname-override", "Node-2", "--config=/var/lib/node-2/config.yaml"}},
+		{PID: 30, Args: []string{"/usr/bin/dockerd"}},
+	}
+	for _, tc := range []struct {
+		node, socket, daemon string
+		want                 int
+	}{
+		{"", "", "kubelet", 20},
+		{"vm", "", "kubelet", 20},
+		{"node-2", "", "kubelet", 21},
+		{"vm", "/run/containerd/containerd.sock", "containerd", 10},
+		{"node-2", "/run/node-2/containerd.sock", "containerd", 11},
+		{"node-2", "", "containerd", 10},
+		{"node-2", "/run/node-2/containerd.sock", "dockerd", 30},
+	} {
+		h := &Host{Root: "/", Node: tc.node, RuntimeSocket: tc.socket}
+		p, ok := h.FindDaemon(procs, tc.daemon)
+		if !ok || p.PID != tc.want {
+			t.Errorf("node %q socket %q: %s is pid %d (%t), want %d", tc.node, tc.socket, tc.daemon, p.PID, ok, tc.want)
+		}
+	}
+	if _, ok := (&Host{Root: "/"}).FindDaemon(procs, "crio"); ok {
+		t.Error("found a crio process where there is none")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -50,6 +51,13 @@ func (h *Host) Runtime(endpoint string) (Runtime, error) {
 		for _, r := range knownRuntimes {
 			if r.Socket == p {
 				return r, nil
+			}
+		}
+		// A runtime at a socket of its own (a second node on the host)
+		// is known by its socket's name.
+		for _, r := range knownRuntimes {
+			if path.Base(r.Socket) == path.Base(p) {
+				return Runtime{Name: r.Name, Socket: p}, nil
 			}
 		}
 		return Runtime{Name: "cri", Socket: p}, nil

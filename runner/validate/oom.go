@@ -37,7 +37,7 @@ func checkOOMScoreAdj(n *node, kind string) Check {
 	var p host.Process
 	found := false
 	for _, name := range names {
-		if p, found = host.FindProcess(n.processes, name); found {
+		if p, found = n.h.FindDaemon(n.processes, name); found {
 			break
 		}
 	}

@@ -14,6 +14,26 @@ import (
 	"github.com/node-test/node-test/runner/host"
 )
 
+// RuntimeEndpoint is the CRI endpoint the node's kubelet uses, from its
+// command line or config; empty when unknown (no kubelet, the default).
+func RuntimeEndpoint(h *host.Host) string {
+	return inspect(h).runtimeEndpoint()
+}
+
+func (n *node) runtimeEndpoint() string {
+	k := n.kubelet
+	if k == nil {
+		return ""
+	}
+	if e := k.flags["container-runtime-endpoint"]; e != "" {
+		return e
+	}
+	if k.config != nil {
+		return k.config.ContainerRuntimeEndpoint
+	}
+	return ""
+}
+
 // runtimeChecks finds the CRI runtime serving the node, asks it for its
 // name, version and readiness, compares its cgroup driver with the
 // kubelet's, and checks that it can protect pods from the OOM killer.
@@ -24,14 +44,7 @@ func runtimeChecks(ctx context.Context, n *node) []Check {
 			{Area: AreaRuntime, Name: "cgroup driver", Verdict: NotApplicable, Message: why},
 			{Area: AreaRuntime, Name: oomCheckName, Verdict: NotApplicable, Message: why}}
 	}
-	endpoint := ""
-	if k := n.kubelet; k != nil {
-		endpoint = k.flags["container-runtime-endpoint"]
-		if endpoint == "" && k.config != nil {
-			endpoint = k.config.ContainerRuntimeEndpoint
-		}
-	}
-	r, err := n.h.Runtime(endpoint)
+	r, err := n.h.Runtime(n.runtimeEndpoint())
 	if err != nil {
 		rt.Verdict, rt.Message = Fail, err.Error()
 		rt.Fix = "start the node's container runtime (containerd, CRI-O, or Docker with cri-dockerd)"
@@ -144,7 +157,7 @@ func checkCgroupDriver(ctx context.Context, n *node, cri *host.CRI, kind string)
 // containerdConfigFile is the config file of the host's containerd: its
 // --config, else containerd's default.
 func containerdConfigFile(n *node) string {
-	if p, ok := host.FindProcess(n.processes, "containerd"); ok {
+	if p, ok := n.h.FindDaemon(n.processes, "containerd"); ok {
 		flags := parseFlags(p.Args[1:], map[string]bool{"config": true, "c": true})
 		if v := flags["config"]; v != "" {
 			return v

@@ -133,7 +133,7 @@ type node struct {
 func inspect(h *host.Host) *node {
 	n := &node{h: h}
 	n.processes, n.processesErr = h.Processes()
-	if p, ok := host.FindProcess(n.processes, "kubelet"); ok {
+	if p, ok := n.h.FindDaemon(n.processes, "kubelet"); ok {
 		n.kubelet = inspectKubelet(h, p)
 	}
 	if b, err := h.ReadFile("/proc/sys/kernel/osrelease"); err != nil {
