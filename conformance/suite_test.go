@@ -3,6 +3,8 @@ package conformance
 import (
 	"context"
 	"flag"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +48,10 @@ func TestMain(m *testing.M) {
 	framework.RegisterNodeFlags(flag.CommandLine)
 	flag.StringVar(&progressFile, "progress-file", "", "append a JSON line to this file when a selected spec starts and when it ends (node-test run follows them)")
 	flag.Parse()
+	if err := framework.CompleteFlags(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	reportDir = e2eframework.TestContext.ReportDir
 	e2eframework.TestContext.ReportDir = ""
 	e2eframework.AfterReadingAllFlags(&e2eframework.TestContext)

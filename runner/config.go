@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,6 +78,16 @@ type Config struct {
 	// LabelFilter is the Ginkgo label filter of the selection, beside FOCUS
 	// and SKIP: set by Complete when FOCUS names an opt-in area.
 	LabelFilter string
+	// Cluster is cluster mode, node-test run in a pod of node-test cluster:
+	// no local control plane; the cluster's API server, reached with the
+	// pod's service account at APIServer (default: the in-cluster address),
+	// and only this node's leftovers cleaned up.
+	Cluster   bool
+	APIServer string
+	// Hold keeps the process, once the run has written its report, until
+	// it is interrupted, saying so on the output: node-test cluster
+	// collects the report from the pod then.
+	Hold bool
 }
 
 // rerunOwnReportDir is --rerun-failed without a directory: the run's own
@@ -96,6 +107,8 @@ var envNames = map[string]string{
 	// node-test's own, for a kubelet that refuses anonymous requests.
 	"kubelet-client-cert": "KUBELET_CLIENT_CERT",
 	"kubelet-client-key":  "KUBELET_CLIENT_KEY",
+	// Set by node-test cluster in the node's pod.
+	"api-server": "NODE_TEST_API_SERVER",
 }
 
 // NewDefaultConfig returns the defaults.
@@ -151,6 +164,11 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 	fs.Lookup("rerun-failed").NoOptDefVal = rerunOwnReportDir
 	fs.BoolVar(&c.CleanupImages, "cleanup-images", c.CleanupImages,
 		"once the run ends, remove the test images it loaded that the node did not hold before (env CLEANUP_IMAGES=true); by default they stay, unpinned, to the kubelet's image garbage collection")
+	fs.BoolVar(&c.Cluster, "cluster", c.Cluster,
+		"cluster mode, as node-test cluster runs it in a pod on the node: the cluster's API server with the pod's service account, no local control plane")
+	fs.StringVar(&c.APIServer, "api-server", c.APIServer,
+		"in cluster mode, the API server's URL as the node reaches it (env NODE_TEST_API_SERVER); default: the in-cluster address")
+	fs.BoolVar(&c.Hold, "hold", c.Hold, "once the report is written, print that it is ready and wait until interrupted (node-test cluster collects it then)")
 }
 
 // Complete fills every flag not given on the command line from its
@@ -253,6 +271,17 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.ExtraEnvMap(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.APIServer != "" {
+		if u, err := url.Parse(c.APIServer); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("NODE_TEST_API_SERVER (--api-server) must be an https:// URL of the cluster's API server, got %q", c.APIServer))
+		}
+		if !c.Cluster {
+			errs = append(errs, errors.New("NODE_TEST_API_SERVER (--api-server) is for cluster mode (--cluster): a run of its own starts its control plane"))
+		}
+	}
+	if c.Cluster && c.NodeName == "" {
+		errs = append(errs, errors.New("cluster mode (--cluster) needs --node-name: the cluster has more than this node"))
 	}
 	if len(errs) == 0 {
 		return nil

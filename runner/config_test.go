@@ -79,6 +79,9 @@ func TestConfigRefusesBadInputNamingTheVariable(t *testing.T) {
 		"flake attempts0":      {args: []string{"--flake-attempts=0"}, want: "FLAKE_ATTEMPTS"},
 		"client key alone":     {env: map[string]string{"KUBELET_CLIENT_KEY": "/k.pem"}, want: "KUBELET_CLIENT_KEY (--kubelet-client-key) is set without KUBELET_CLIENT_CERT"},
 		"relative client cert": {args: []string{"--kubelet-client-cert=pki/c.pem"}, want: `KUBELET_CLIENT_CERT (--kubelet-client-cert) must be an absolute path on the host, got "pki/c.pem"`},
+		"api server alone":     {env: map[string]string{"NODE_TEST_API_SERVER": "https://10.0.0.1:6443"}, want: "NODE_TEST_API_SERVER (--api-server) is for cluster mode (--cluster)"},
+		"api server over http": {args: []string{"--cluster", "--node-name=n1", "--api-server=http://10.0.0.1:8080"}, want: `must be an https:// URL of the cluster's API server, got "http://10.0.0.1:8080"`},
+		"cluster without node": {args: []string{"--cluster"}, want: "cluster mode (--cluster) needs --node-name"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parse(t, tc.args, tc.env)

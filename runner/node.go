@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -142,11 +143,36 @@ func kubeletAlive(ctx context.Context) bool {
 // testNamespaceLabel marks the namespaces the e2e framework creates.
 const testNamespaceLabel = "e2e-framework"
 
+// NodeNamespaceLabel marks, with the node's name, the namespaces the specs
+// create (conformance.test labels them): in a cluster, a run deletes only
+// its own node's.
+const NodeNamespaceLabel = "node-test.io/node"
+
+// TestNamespaces is the label selector of the specs' namespaces: all of
+// them in the local control plane, which only runs of this node use; only
+// node's when node is not empty.
+func TestNamespaces(node string) string {
+	if node == "" {
+		return testNamespaceLabel
+	}
+	return testNamespaceLabel + "," + NodeNamespaceLabel + "=" + LabelValue(node)
+}
+
+// LabelValue is s as a label value: at most 63 characters, which a node's
+// name (a DNS subdomain of up to 253) may exceed.
+func LabelValue(s string) string {
+	if len(s) > 63 {
+		s = strings.TrimRight(s[:63], ".-_")
+	}
+	return s
+}
+
 // DeleteTestNamespaces deletes the namespaces the specs created and left
-// (an interrupted run leaves some) and waits for them to go, so the
-// kubelet removes their pods before the control plane stops.
-func DeleteTestNamespaces(ctx context.Context, c kubernetes.Interface, logger *slog.Logger) error {
-	sel := metav1.ListOptions{LabelSelector: testNamespaceLabel}
+// (an interrupted run leaves some) that match selector (TestNamespaces)
+// and waits for them to go, so the kubelet removes their pods before the
+// control plane stops.
+func DeleteTestNamespaces(ctx context.Context, c kubernetes.Interface, selector string, logger *slog.Logger) error {
+	sel := metav1.ListOptions{LabelSelector: selector}
 	nss, err := c.CoreV1().Namespaces().List(ctx, sel)
 	if err != nil {
 		return fmt.Errorf("list test namespaces: %w", err)
@@ -191,11 +217,11 @@ func DeleteRuntimeClasses(ctx context.Context, c kubernetes.Interface, logger *s
 // process, and a run interrupted or killed would leave its static pods
 // running on the node. A manifest of any other namespace is the node's own,
 // and stays. It returns the host paths it removed.
-func RemoveStaticPods(ctx context.Context, c kubernetes.Interface, h *host.Host, dir string) ([]string, error) {
+func RemoveStaticPods(ctx context.Context, c kubernetes.Interface, h *host.Host, dir, selector string) ([]string, error) {
 	if dir == "" || h == nil {
 		return nil, nil
 	}
-	nss, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: testNamespaceLabel})
+	nss, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
 		return nil, fmt.Errorf("list test namespaces: %w", err)
 	}

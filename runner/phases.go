@@ -33,18 +33,20 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	// The node's own kubelet and runtime, where nodes share the host.
+	h.Node = rc.Config.NodeName
 	rc.mu.Lock()
 	rc.Host = h
 	rc.mu.Unlock()
 	// The control plane's addresses, free now: found taken only once the
-	// host checks ran, they would waste them.
+	// host checks ran, they would waste them. A run in a cluster starts none.
 	for _, a := range []struct{ what, addr, fix string }{
 		{"the local API endpoint", rc.Config.APIAddress,
 			"stop what serves it (a control plane of another run, node-test controlplane), or give another with --api-address (the kubelet must then be pointed there)"},
 		{"the control plane's secure port", net.JoinHostPort("127.0.0.1", strconv.Itoa(rc.Config.SecurePort)),
 			"stop what serves it, or give another with --secure-port (0: any free port)"},
 	} {
-		if strings.HasSuffix(a.addr, ":0") {
+		if strings.HasSuffix(a.addr, ":0") || rc.Config.Cluster {
 			continue
 		}
 		if err := controlplane.CheckFree(a.addr); err != nil {
@@ -71,10 +73,11 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	rc.Specs = specs
 	rc.mu.Unlock()
 	rc.Logger.Info("specs selected", "specs", len(specs))
-	r, err := h.Runtime("")
+	r, err := h.Runtime(validate.RuntimeEndpoint(h))
 	if err != nil {
 		return err
 	}
+	h.RuntimeSocket = r.Socket
 	rc.Runtime = r
 	rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
 	if rc.Config.StaticPodDir == "" {
@@ -115,6 +118,9 @@ func (*validationPhase) Name() string { return "system verification" }
 
 func (*validationPhase) Run(ctx context.Context, rc *RunContext) error {
 	checks := validate.Run(ctx, rc.Host)
+	if rc.Config.Cluster {
+		checks = clusterChecks(checks, rc.Logger)
+	}
 	for _, c := range checks {
 		rc.addCheck(c)
 	}
@@ -173,12 +179,29 @@ func (p *controlPlanePhase) Run(ctx context.Context, rc *RunContext) error {
 // deleteLeftovers deletes what specs create and a run removes once its
 // specs end: their static pods' manifests, their namespaces and the
 // RuntimeClasses.
+//
+// In a cluster, only this node's: the namespaces its specs labelled with its
+// name, and no RuntimeClass, as the cluster's own and other nodes' runs'
+// are there too.
 func deleteLeftovers(ctx context.Context, rc *RunContext) error {
 	removeStaticPods(ctx, rc)
-	if err := DeleteTestNamespaces(ctx, rc.Client, rc.Logger); err != nil {
+	if err := DeleteTestNamespaces(ctx, rc.Client, rc.testNamespaces(), rc.Logger); err != nil {
 		return err
 	}
+	if rc.Config.Cluster {
+		return nil
+	}
 	return DeleteRuntimeClasses(ctx, rc.Client, rc.Logger)
+}
+
+// testNamespaces is the selector of the namespaces of the run's specs:
+// in a cluster, those of this node's. The caller holds rc.mu or runs in
+// the phases' goroutine.
+func (rc *RunContext) testNamespaces() string {
+	if rc.Config.Cluster {
+		return TestNamespaces(rc.Config.NodeName)
+	}
+	return TestNamespaces("")
 }
 
 func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
@@ -196,7 +219,7 @@ func (p *controlPlanePhase) Stop(ctx context.Context, rc *RunContext) error {
 // removeStaticPods removes the specs' static pod manifests from the
 // kubelet's static pod directory, logging what it did.
 func removeStaticPods(ctx context.Context, rc *RunContext) {
-	removed, err := RemoveStaticPods(ctx, rc.Client, rc.Host, rc.Config.StaticPodDir)
+	removed, err := RemoveStaticPods(ctx, rc.Client, rc.Host, rc.Config.StaticPodDir, rc.testNamespaces())
 	if len(removed) > 0 {
 		rc.Logger.Info("removed the specs' static pod manifests", "manifests", strings.Join(removed, ","))
 	}
@@ -247,8 +270,14 @@ func (*nodeFactsPhase) Run(ctx context.Context, rc *RunContext) error {
 	rc.mu.Unlock()
 	rc.Logger.Info("node", "name", node.Name, "kubelet", info.KubeletVersion, "runtime", info.ContainerRuntimeVersion,
 		"os", info.OSImage, "kernel", info.KernelVersion, "arch", info.Architecture)
+	// The skew that matters is against the API server the kubelet reports
+	// to: the local control plane is of the pinned release.
+	against := KubernetesVersion
+	if rc.Config.Cluster && rc.serverVersion != "" {
+		against = rc.serverVersion
+	}
 	for _, c := range []validate.Check{
-		validate.CheckKubeletVersion(info.KubeletVersion, KubernetesVersion),
+		validate.CheckKubeletVersion(info.KubeletVersion, against),
 		validate.CheckZones(node.Labels),
 	} {
 		rc.addCheck(c)

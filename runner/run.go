@@ -49,9 +49,12 @@ type RunContext struct {
 	Host *host.Host
 	// Report collects the runner's own testcases (setup steps, checks).
 	Report *results.Report
-	// APIURL is the local API endpoint, Client a client of it.
-	APIURL string
-	Client kubernetes.Interface
+	// APIURL is the API server's URL (the local endpoint, or the cluster's),
+	// Client a client of it; TokenFile the bearer token a client presents to
+	// it, if it needs one (in a cluster).
+	APIURL    string
+	TokenFile string
+	Client    kubernetes.Interface
 	// Specs are the selected specs, listed by the preflight.
 	Specs []Spec
 	// Runtime is the node's container runtime, found by the preflight.
@@ -62,6 +65,8 @@ type RunContext struct {
 	About results.About
 	// Summary is set by the results phase.
 	Summary *results.Summary
+	// serverVersion is the cluster's API server's version, in cluster mode.
+	serverVersion string
 
 	// keptReportEntries are the report directory's entries that no run
 	// wrote, left by results.Clear.
@@ -72,13 +77,18 @@ type RunContext struct {
 	mu sync.Mutex
 }
 
-// Phases is the run, in order.
-func Phases() []Phase {
+// Phases is the run, in order: in cluster mode (cfg.Cluster), the
+// cluster's API server stands for the local control plane.
+func Phases(cfg *Config) []Phase {
+	var api Phase = &controlPlanePhase{}
+	if cfg.Cluster {
+		api = &clusterAPIPhase{}
+	}
 	return []Phase{
 		&preflightPhase{},
 		&hostLogsPhase{},
 		&validationPhase{},
-		&controlPlanePhase{},
+		api,
 		&nodePhase{},
 		&imagesPhase{},
 		&kubeletSyncPhase{},
@@ -127,11 +137,11 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 			// Then the static pods, which the kubelet stops at once: a
 			// kill during the teardown leaves none running.
 			rc.mu.Lock()
-			client, h, dir := rc.Client, rc.Host, rc.Config.StaticPodDir
+			client, h, dir, sel := rc.Client, rc.Host, rc.Config.StaticPodDir, rc.testNamespaces()
 			rc.mu.Unlock()
 			if client != nil {
 				quick, cancel := context.WithTimeout(abortContext(ctx), 5*time.Second)
-				removed, err := RemoveStaticPods(quick, client, h, dir)
+				removed, err := RemoveStaticPods(quick, client, h, dir, sel)
 				cancel()
 				rc.Logger.Warn("interrupted: the specs' static pod manifests removed", "manifests", strings.Join(removed, ","), "error", err)
 			}

@@ -29,6 +29,9 @@ func (*specsPhase) Name() string { return "specs" }
 type Target struct {
 	// APIURL is the API server's URL.
 	APIURL string
+	// TokenFile holds the bearer token the specs present to it, if any
+	// (in a cluster, the pod's service account's).
+	TokenFile string
 	// NodeName is the node under test; empty for the only node.
 	NodeName string
 	// RuntimeEndpoint is the CRI endpoint of the node's runtime as the
@@ -69,6 +72,9 @@ func GinkgoArgs(cfg *Config, t Target) []string {
 // so they can override any of them.
 func TestBinaryArgs(cfg *Config, t Target) []string {
 	args := []string{"--host=" + t.APIURL, "--report-dir=" + cfg.ReportDir}
+	if t.TokenFile != "" {
+		args = append(args, "--bearer-token-file="+t.TokenFile)
+	}
 	if t.NodeName != "" {
 		args = append(args, "--node-name="+t.NodeName)
 	}
@@ -101,18 +107,27 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 
 	// Upstream's node specs reach the kubelet's directory (device plugins,
 	// pod volumes) by its host path.
-	target := Target{APIURL: rc.APIURL, NodeName: rc.NodeName}
+	// In a cluster, the pod has the static pod directory (which may
+	// differ from node to node) only through the rootfs: it is mounted at
+	// its own path for the specs, as the documented docker run mounts it.
+	target := Target{APIURL: rc.APIURL, TokenFile: rc.TokenFile, NodeName: rc.NodeName}
 	if rc.Host != nil {
-		undo, err := rc.Host.Expose(kubeletRootDir)
-		if err != nil {
-			return err
+		dirs := []string{kubeletRootDir}
+		if cfg.Cluster && cfg.StaticPodDir != "" {
+			dirs = append(dirs, cfg.StaticPodDir)
 		}
-		if undo != nil {
-			defer func() {
-				if err := undo(); err != nil {
-					rc.Logger.Warn("the host's kubelet directory stays mounted in node-test's container", "error", err.Error())
-				}
-			}()
+		for _, dir := range dirs {
+			undo, err := rc.Host.Expose(dir)
+			if err != nil {
+				return err
+			}
+			if undo != nil {
+				defer func() {
+					if err := undo(); err != nil {
+						rc.Logger.Warn("a host directory stays mounted in node-test's container", "dir", dir, "error", err.Error())
+					}
+				}()
+			}
 		}
 		if rc.Runtime.Socket != "" {
 			target.RuntimeEndpoint = "unix://" + rc.Host.Path(rc.Runtime.Socket)

@@ -57,10 +57,13 @@ func (*kubeletSyncPhase) Name() string { return "kubelet sync" }
 
 func (*kubeletSyncPhase) Run(ctx context.Context, rc *RunContext) error {
 	start := time.Now()
+	// Deleted with the specs' namespaces when the run ends.
+	labels := map[string]string{testNamespaceLabel: "node-test-sync"}
+	if rc.Config.Cluster {
+		labels[NodeNamespaceLabel] = LabelValue(rc.NodeName)
+	}
 	ns, err := rc.Client.CoreV1().Namespaces().Create(ctx, &v1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		GenerateName: "node-test-sync-",
-		// Deleted with the specs' namespaces when the run ends.
-		Labels: map[string]string{testNamespaceLabel: "node-test-sync"},
+		GenerateName: "node-test-sync-", Labels: labels,
 	}}, metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("create the sync namespace: %w", err)

@@ -75,6 +75,7 @@ func newControlPlaneCommand(logger *slog.Logger, streams Streams) *cobra.Command
 	fs.BoolVar(&cfg.AllowNonLoopback, "allow-non-loopback", false, "let --api-address name a non-loopback address (anyone reaching it is cluster admin)")
 	fs.IntVar(&cfg.SecurePort, "secure-port", cfg.SecurePort, "the apiserver's TLS port on 127.0.0.1 (0: any free port)")
 	fs.StringVar(&cfg.BearerToken, "bearer-token", "", "also accept this token on the secure port, for a kubelet set up the upstream way")
+	fs.BoolVar(&cfg.RBAC, "rbac", false, "authorize requests with RBAC, as a cluster does, instead of allowing every authenticated one (the kubelet's token stays admin)")
 	fs.StringVar(&cfg.LogDir, "log-dir", "", "keep etcd.log and kube-apiserver.log in this directory")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "etcd's data, kept from run to run (default: <rootfs>"+runner.StateDir+")")
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "also write a kubeconfig for the insecure endpoint here")

@@ -54,6 +54,9 @@ func (c *ControlPlane) apiserverOptions(etcdURL string, secure net.Listener) (*o
 	o.Authentication.ServiceAccounts.KeyFiles = []string{c.pki.serviceAccountPub}
 	o.ServiceAccountSigningKeyFile = c.pki.serviceAccountKey
 	o.Authorization.Modes = []string{"AlwaysAllow"}
+	if c.cfg.RBAC {
+		o.Authorization.Modes = []string{"RBAC"}
+	}
 
 	// No controller manager runs: nothing would create the default service
 	// account or lift the not-ready taint.

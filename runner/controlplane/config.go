@@ -50,6 +50,12 @@ type Config struct {
 	// upstream's way (https://127.0.0.1:6443, insecure TLS, token T) works.
 	BearerToken string
 
+	// RBAC makes the apiserver authorize requests with RBAC instead of
+	// allowing every authenticated one: a cluster in which node-test
+	// cluster's service account holds only what its ClusterRole grants.
+	// The kubelet's token and the admin token stay in system:masters.
+	RBAC bool
+
 	// KubeletClientCert and KubeletClientKey (PEM), if set, are what the
 	// apiserver presents to kubelets instead of its per-run certificate: a
 	// certificate of the CA a kubelet trusts for its clients (its

@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	v1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -17,7 +18,17 @@ func RuntimeClassName() string {
 	if NodeContext.RuntimeHandler == "" {
 		return ""
 	}
-	return "node-test-" + NodeContext.RuntimeHandler
+	// Of this node's (when --node-name names it, as node-test run does):
+	// runs of several nodes of a cluster at once must not delete each
+	// other's.
+	name := "node-test-" + NodeContext.RuntimeHandler
+	if node := NodeContext.GivenNodeName; node != "" {
+		name += "-" + node
+	}
+	if len(name) > 253 {
+		name = strings.TrimRight(name[:253], ".-")
+	}
+	return strings.ToLower(name)
 }
 
 // UseRuntimeHandler makes the pod run with the runtime handler under test,
