@@ -58,10 +58,17 @@ func Main() int {
 // exitCode is the one place errors become exit codes: failed specs or
 // checks are failures; any other error is a setup error.
 func exitCode(err error, w io.Writer) int {
+	if err != nil {
+		fmt.Fprintf(w, "node-test: %v\n", err)
+	}
+	return codeOf(err)
+}
+
+// codeOf is the exit code of err.
+func codeOf(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(w, "node-test: %v\n", err)
 	if errors.Is(err, runner.ErrSpecsFailed) || errors.Is(err, runner.ErrIncomplete) || errors.Is(err, validate.ErrChecksFailed) ||
 		errors.Is(err, ErrReportVerdict) {
 		return ExitFailures
@@ -94,6 +101,8 @@ func newRootCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		newImagesCommand(logger, streams),
 		newControlPlaneCommand(logger, streams),
 		newReportCommand(streams),
+		newReportArchiveCommand(streams),
+		newClusterCommand(logger, streams),
 	)
 	return root
 }

@@ -85,3 +85,41 @@ func TestBadInputsStopTheRunSayingWhy(t *testing.T) {
 		})
 	}
 }
+
+// node-test cluster refuses what it cannot certify before it creates
+// anything in a cluster, with exit code 2 and a JUnit in the out directory
+// saying why.
+func TestClusterBadInputsSayWhy(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope", "kubeconfig")
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"no image", nil, []string{"--kubeconfig", missing}, []string{"--image is empty", "node-test images push"}},
+		{"no kubeconfig", map[string]string{"KUBECONFIG": missing, "HOME": t.TempDir()}, []string{"--image", "node-test:v1"},
+			[]string{"no usable kubeconfig", "give --kubeconfig, or set KUBECONFIG"}},
+		{"kubeconfig missing", nil, []string{"--image", "node-test:v1", "--kubeconfig", missing}, []string{"no usable kubeconfig (" + missing}},
+		{"bad selector", nil, []string{"--image", "node-test:v1", "--nodes", "pool in (a"}, []string{`--nodes "pool in (a" is not a label selector`}},
+		{"bad toleration", nil, []string{"--image", "node-test:v1", "--toleration", "gpu"}, []string{`toleration "gpu": want key[=value]:Effect`}},
+		{"PARALLELISM abc", map[string]string{"PARALLELISM": "abc"}, []string{"--image", "node-test:v1"}, []string{`PARALLELISM must be a number of at least 1, got "abc"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			code, output := run(t, append([]string{"cluster", "--out", out}, tc.args...)...)
+			if code != ExitSetup {
+				t.Fatalf("exit code %d, want %d:\n%s", code, ExitSetup, output)
+			}
+			msg := setupFailure(t, out, "configuration")
+			for _, want := range tc.want {
+				if !strings.Contains(output, want) || !strings.Contains(msg, want) {
+					t.Errorf("the output and the JUnit must say %q:\noutput: %s\njunit: %s", want, output, msg)
+				}
+			}
+		})
+	}
+}

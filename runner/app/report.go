@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner/cluster"
 )
 
 const reportHelp = `Print the summary of a report directory node-test wrote, and write its
@@ -100,4 +101,16 @@ func report(streams Streams, dir string, junits []string) error {
 		return fmt.Errorf("%s: %w", sum.Headline(), ErrReportVerdict)
 	}
 	return nil
+}
+
+func newReportArchiveCommand(streams Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:    "report-archive DIR",
+		Short:  "Write report directory DIR as a tar stream to the output (node-test cluster collects a node's report with it)",
+		Args:   cobra.ExactArgs(1),
+		Hidden: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return cluster.Archive(streams.Out, args[0])
+		},
+	}
 }

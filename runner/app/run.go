@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/node-test/node-test/results"
 	"github.com/node-test/node-test/runner"
+	"github.com/node-test/node-test/runner/cluster"
 )
 
 const runHelp = `Certify the node node-test runs on: verify the host through the rootfs, start
@@ -39,14 +42,26 @@ func newRunCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		Long:  runHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := completeAndValidate(c, cfg); err != nil {
-				return err
+			err := completeAndValidate(c, cfg)
+			if err == nil {
+				err = runner.Run(c.Context(), cfg, logger, streams.Out, runner.Phases(cfg))
 			}
-			return runner.Run(c.Context(), cfg, logger, streams.Out, runner.Phases())
+			if cfg.Hold {
+				hold(c.Context(), streams.Out, err)
+			}
+			return err
 		},
 	}
 	cfg.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// hold says the report is ready, with the run's exit code, and waits until
+// ctx ends: node-test cluster collects the report from the pod meanwhile,
+// then deletes the pod, which interrupts the process.
+func hold(ctx context.Context, out io.Writer, err error) {
+	fmt.Fprintf(out, "%s%d\n", cluster.ReadyMarker, codeOf(err))
+	<-ctx.Done()
 }
 
 // completeAndValidate applies the environment to cfg and refuses bad input
@@ -66,20 +81,27 @@ func completeAndValidate(c *cobra.Command, cfg *runner.Config) error {
 // only where the report directory is usable and holds nothing of another's
 // that the report would write over.
 func reportRefusal(cfg *runner.Config, err error) error {
-	if cfg.ReportDir != "" && runner.CheckReportDir(cfg.ReportDir) == nil {
-		kept, cerr := results.Clear(cfg.ReportDir)
+	return writeRefusal(cfg.ReportDir, cfg.About(), err)
+}
+
+// writeRefusal writes err as a report of one failed configuration testcase
+// in dir, where dir is usable and holds nothing of another's that the
+// report would write over, and returns err.
+func writeRefusal(dir string, about results.About, err error) error {
+	if dir != "" && runner.CheckReportDir(dir) == nil {
+		kept, cerr := results.Clear(dir)
 		if cerr != nil {
 			return errors.Join(err, cerr)
 		}
 		r := &results.Report{}
 		r.Add(results.SetupSuite, results.Case{Name: "configuration", Status: results.StatusFailed, Message: err.Error()})
-		if werr := r.Write(cfg.ReportDir); werr != nil {
+		if werr := r.Write(dir); werr != nil {
 			return errors.Join(err, fmt.Errorf("write JUnit report: %w", werr))
 		}
-		if _, werr := r.WriteSummary(cfg.ReportDir, cfg.About()); werr != nil {
+		if _, werr := r.WriteSummary(dir, about); werr != nil {
 			return errors.Join(err, werr)
 		}
-		if werr := results.RecordRun(cfg.ReportDir, kept, false); werr != nil {
+		if werr := results.RecordRun(dir, kept, false); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
