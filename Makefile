@@ -36,6 +36,9 @@ e2e-misconfigured: ## upstream's node specs fail, saying what they found, with t
 e2e-node-capacity: ## the NodeCapacity spec with the kubelet's maxPods at 20: it passes, refusing pod 21; with a runtime 3 s slower per container it fails on startup latency
 	build/e2e-node-capacity.sh
 
+e2e-cluster: ## node-test cluster on two nodes of this machine (node-up NODES=2) behind the local control plane with RBAC: both pass with MirrorPod and KubeletEndpoints specs, then the second fails with the misconfigured handler; nothing left in the cluster
+	build/e2e-cluster.sh
+
 e2e-kubelet-skew: ## make e2e against the oldest supported kubelet (KUBELET_VERSION=v1.34.4, built from its module), then v1.35.4, then back
 	build/e2e-kubelet-skew.sh
 
@@ -51,7 +54,7 @@ image-e2e: ## run the image as documented (docker run --privileged -v /:/rootfs 
 image-oci: ## build the amd64, arm and arm64 images and their index without a daemon into _output/oci/
 	build/image.sh oci
 
-bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes, the node's capacity (110 pods) and startup latency
+bench: ## benchmarks: control plane time-to-ready and RSS, image build/load times and sizes, the node's capacity (110 pods) and startup latency, the API server's load of one node's certification and of 5000 (node-test cluster)
 	build/bench.sh
 
 bench-upstream: ## node-test against upstream's node-test image on the local node, same kubelet and selection: wall times, ratio, differing verdicts (make node-up WITH_DOCKER=1 first)
@@ -63,4 +66,4 @@ verify: ## gofmt, go vet, go.mod tidiness, script and Dockerfile checks
 clean: ## remove _output/ (stop the node first with make node-down)
 	rm -rf _output
 
-.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-node-capacity e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench bench-upstream verify clean
+.PHONY: help build cross test node-up node-down run e2e e2e-misconfigured e2e-node-capacity e2e-cluster e2e-kubelet-skew e2e-kubelet-auth image image-e2e image-oci bench bench-upstream verify clean

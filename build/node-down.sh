@@ -8,6 +8,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/build/lib.sh"
 
 mkdir -p "$NODE_RUN"
+# shellcheck source=build/node2.sh
+source "$ROOT/build/node2.sh"
+node2_down
 stop_pid kubelet
 
 if running containerd; then

@@ -28,6 +28,12 @@
 # another API server, as upstream's node suite serves it (its own TLS
 # certificate, not checked; the token as the kubelet's credential), instead
 # of http://localhost:8080.
+# NODES=2 adds a second node on this machine, registered as NODE2_NAME
+# (default <hostname>-2) with the same API server: a kubelet and a containerd
+# of its own (state, socket, root directory, ports 10260/10265/10258, cgroup
+# root, pod log directory, static pod directory, CNI bridge and pod CIDR), so
+# that a cluster of two nodes can be certified at once; NODE2_RUNTIME_HANDLER
+# (runc, misconfigured or noenv) is its runtime's default handler.
 #
 # Safe to run again: each step checks what is already there. Everything it
 # starts has a pid file under _output/node/run/; build/node-down.sh stops it.
@@ -47,6 +53,8 @@ KUBELET_MAX_PODS=${KUBELET_MAX_PODS:-110}
 CRI_PROXY=${CRI_PROXY:-none}
 CRI_PROXY_SOCK=/run/node-test/misconfigured-cri.sock
 API_SERVER=${API_SERVER:-http://localhost:8080}
+NODES=${NODES:-1}
+NODE2_RUNTIME_HANDLER=${NODE2_RUNTIME_HANDLER:-runc}
 API_TOKEN=${API_TOKEN:-}
 # The kubelet's default --cert-dir, where kubeadm's TLS bootstrap leaves its
 # client certificate.
@@ -69,6 +77,9 @@ DEAD_REGISTRY=http://127.0.0.1:9
 [[ $API_SERVER == https://* || -z $API_TOKEN ]] || die "API_TOKEN: a token is only sent to an https API_SERVER"
 [[ $API_TOKEN =~ ^[A-Za-z0-9._-]*$ ]] || die "API_TOKEN: a bearer token is letters, digits, '.', '_' and '-'"
 [[ $KUBELET_MAX_PODS =~ ^[1-9][0-9]*$ ]] || die "KUBELET_MAX_PODS: $KUBELET_MAX_PODS is not a positive number of pods"
+[[ $NODES == 1 || $NODES == 2 ]] || die "NODES: $NODES is not 1 or 2"
+[[ $NODE2_RUNTIME_HANDLER == runc || $NODE2_RUNTIME_HANDLER == misconfigured || $NODE2_RUNTIME_HANDLER == noenv ]] ||
+	die "NODE2_RUNTIME_HANDLER: $NODE2_RUNTIME_HANDLER is not runc, misconfigured or noenv"
 [[ $(id -u) == 0 ]] || die "node-up must run as root (it installs packages and starts containerd and the kubelet)"
 mkdir -p "$NODE_LOGS" "$NODE_RUN" "$STATIC_POD_DIR" "$OUT/bin"
 
@@ -459,6 +470,15 @@ if [[ $WITH_DOCKER == 1 ]]; then
 	step runc-wrapper install_runc_wrapper
 	step dockerd start_dockerd
 fi
+# shellcheck source=build/node2.sh
+source "$ROOT/build/node2.sh"
+if [[ $NODES == 2 ]]; then
+	step node2-containerd node2_containerd
+	step node2-images node2_images
+	step node2-kubelet node2_kubelet
+else
+	node2_down
+fi
 
 cri_line=
 if [[ $CRI_PROXY == misconfigured ]]; then
@@ -469,6 +489,9 @@ node-up: the local node is up.
   containerd  $CONTAINERD_SOCK, default runtime handler $RUNTIME_HANDLER (log $NODE_LOGS/containerd.log)$cri_line
   kubelet     $KUBELET_VERSION${KUBELET_FEATURE_GATES:+ (feature gates $KUBELET_FEATURE_GATES)}, $KUBELET_AUTH authentication, healthz http://127.0.0.1:10248/healthz, API server $API_SERVER (log $([[ $KUBELET_LOG == journal ]] && echo "in the journal: journalctl -t kubelet" || echo "$NODE_LOGS/kubelet.log"))
   static pods $STATIC_POD_DIR
+EOF
+[[ $NODES != 2 ]] || cat <<EOF
+  node 2      $NODE2_NAME: containerd $NODE2_SOCK, default runtime handler $NODE2_RUNTIME_HANDLER (log $NODE_LOGS/containerd-2.log); kubelet healthz http://127.0.0.1:10258/healthz (log $NODE_LOGS/kubelet-2.log); static pods $NODE2_DIR/manifests
 EOF
 [[ $API_SERVER != http://localhost:8080 ]] ||
 	echo "The node registers once a control plane serves http://localhost:8080: _output/bin/node-test controlplane, or make run."
