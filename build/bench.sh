@@ -2,7 +2,9 @@
 # Benchmarks (not tests): the control plane's time to ready and memory, how
 # fast it removes deleted namespaces, the
 # test images' build time per arch and their sizes, their load time, and,
-# on the local node, its capacity: 110 pods, their startup latency.
+# on the local node, its capacity: 110 pods, their startup latency, and the
+# API server's load of one node's certification (BENCH_API_FOCUS, default
+# [Conformance]) with what it makes of 5000 nodes at --max-parallel 50 and 500.
 #   BENCH_ARCHES="amd64 arm arm64" (default) limits the image builds.
 #   BENCH_CAPACITY_RATES="1 2 3 5" (default): the NodeCapacity spec's
 #   creation rates, pods a second, one run each (about 4 minutes a run).
@@ -73,4 +75,30 @@ if running kubelet; then
 		printf "  %s pods/s: %s\n    %s\n" "$rate" "$(head -1 "$report/summary.txt")" \
 			"$(awk '/^MEASURED .*NodeCapacity/ {getline; sub(/^ +/, ""); print}' "$report/summary.txt")"
 	done
+fi
+
+if running kubelet; then
+	# Scale of node-test cluster: what one node's certification asks of the
+	# API server, counted at the API server (its request metrics, sampled
+	# until the run ends), and that load for a fleet of 5000 nodes.
+	focus=${BENCH_API_FOCUS:-'\[Conformance\]'}
+	echo "== node-test cluster: the API server's load of one node's certification (FOCUS=$focus, PARALLELISM=${PARALLELISM:-8})"
+	report=$OUT/bench/api-load
+	mkdir -p "$OUT/bench"
+	rm -f "$report.metrics" "$report.inflight"
+	(
+		while sleep 5; do
+			curl -sf http://127.0.0.1:8080/metrics -o "$report.sample" || continue
+			grep -E '^apiserver_(request_total|request_duration_seconds_sum)' "$report.sample" >"$report.metrics"
+			grep '^apiserver_current_inflight_requests' "$report.sample" | tr '\n' ' ' | sed 's/ \([0-9]*\) /=\1 /g' >>"$report.inflight"
+			echo >>"$report.inflight"
+		done
+	) &
+	sampler=$!
+	start=$SECONDS
+	FOCUS=$focus REPORT_PATH=$report "$OUT/bin/node-test" run --rootfs / --bin-dir "$OUT/bin" \
+		--static-pod-dir "$STATIC_POD_DIR" >"$report.log" 2>&1 || true
+	kill "$sampler" 2>/dev/null || true
+	echo "  $(head -1 "$report/summary.txt")"
+	python3 "$ROOT/build/api-load.py" "$report.metrics" "$report.inflight" $((SECONDS - start)) | sed 's/^/  /'
 fi
