@@ -141,8 +141,9 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		durations = rc.Host.Path(DurationsFile)
 	}
 	known := loadDurations(durations)
-	// The conformance binary orders the specs by it, the node's first run
-	// included: before the file exists, [Slow] specs start first.
+	// The conformance binary orders the specs by it, completed by the list
+	// node-test keeps (results.ReferenceDurations) for the specs the node
+	// never ran: the node's first run too starts the longest first.
 	target.Durations = durations
 	args := GinkgoArgs(cfg, target)
 	cmd := exec.Command(filepath.Join(cfg.BinDir, "ginkgo"), args...)
@@ -162,7 +163,8 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		rc.About.SpecsSeconds = time.Since(started).Seconds()
 		rc.mu.Unlock()
 	}()
-	prog := newProgress(rc.Specs, known, cfg.Parallelism, started)
+	// The ETA of specs the node never ran comes from node-test's list.
+	prog := newProgress(rc.Specs, results.WithReference(known), cfg.Parallelism, started)
 	followCtx, stopFollowing := context.WithCancel(context.WithoutCancel(ctx))
 	following := make(chan struct{})
 	go func() {

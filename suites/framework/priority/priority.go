@@ -13,6 +13,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/node-test/node-test/results"
 )
 
 // FlagName is the conformance binary's flag naming the durations file.
@@ -45,7 +47,10 @@ func transform(nodeType types.NodeType, _ ginkgo.Offset, text string, args []any
 	if nodeType != types.NodeTypeIt || file == "" {
 		return text, args, nil
 	}
-	once.Do(func() { known, errLoad = Load(file) })
+	once.Do(func() {
+		known, errLoad = Load(file)
+		known = results.WithReference(known)
+	})
 	if errLoad != nil {
 		return text, args, []error{errLoad}
 	}
