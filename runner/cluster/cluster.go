@@ -219,6 +219,9 @@ type run struct {
 	outMu  sync.Mutex
 	// withCA: the pods get the API server's CA (CAConfigMap).
 	withCA bool
+	// leavesUpstreamRuntimeClass: the cluster had no upstreamRuntimeClass
+	// before the run, so one there at its end is the specs'.
+	leavesUpstreamRuntimeClass bool
 }
 
 // caOf is the API server's CA in the client configuration, nil if it has
@@ -260,8 +263,16 @@ func (r *run) setup(ctx context.Context) error {
 		return refused("create the ClusterRoleBinding "+r.ns, err)
 	}
 	r.cfg.Logger.Info("created the run's namespace, service account and RBAC", "namespace", r.ns)
+	_, err := r.client.NodeV1().RuntimeClasses().Get(ctx, upstreamRuntimeClass, metav1.GetOptions{})
+	r.leavesUpstreamRuntimeClass = apierrors.IsNotFound(err)
 	return nil
 }
+
+// upstreamRuntimeClass is the RuntimeClass upstream's PodOverhead spec
+// creates under this fixed name, and leaves: the run deletes it at its end
+// unless the cluster had it before. (Two nodes running that spec at once
+// collide on it: the second fails, AlreadyExists.)
+const upstreamRuntimeClass = "test-handler"
 
 // refused says what the API server refused, and for RBAC what the user
 // needs.
@@ -299,6 +310,11 @@ func (r *run) cleanup(ctx context.Context) error {
 					errs = append(errs, err)
 				}
 			}
+		}
+	}
+	if r.leavesUpstreamRuntimeClass {
+		if err := r.client.NodeV1().RuntimeClasses().Delete(ctx, upstreamRuntimeClass, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err) {
+			errs = append(errs, err)
 		}
 	}
 	if err := r.client.RbacV1().ClusterRoleBindings().Delete(ctx, r.ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {

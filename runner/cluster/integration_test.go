@@ -12,7 +12,9 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	v1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -95,6 +97,11 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 			pods, err := c.CoreV1().Pods("").List(t.Context(), metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy})
 			if err == nil && len(pods.Items) > 0 && seenPod == nil {
 				seenPod = pods.Items[0].DeepCopy()
+				// As upstream's PodOverhead spec does, and leaves it.
+				if _, err := c.NodeV1().RuntimeClasses().Create(t.Context(), &nodev1.RuntimeClass{
+					ObjectMeta: metav1.ObjectMeta{Name: upstreamRuntimeClass}, Handler: upstreamRuntimeClass}, metav1.CreateOptions{}); err != nil {
+					t.Error(err)
+				}
 			}
 		}
 	}()
@@ -135,12 +142,23 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 		t.Errorf("summary.txt: %q, %v", sum, err)
 	}
 	assertNothingLeft(t, c)
+	if _, err := c.NodeV1().RuntimeClasses().Get(t.Context(), upstreamRuntimeClass, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the RuntimeClass the specs left: %v, want it deleted", err)
+	}
 
 	// The same out directory again: the run's own files are replaced,
 	// and a file of the user's where a node's directory goes is refused
-	// before anything is created in the cluster.
+	// before anything is created in the cluster. A RuntimeClass the
+	// cluster had before the run stays.
+	if _, err := c.NodeV1().RuntimeClasses().Create(t.Context(), &nodev1.RuntimeClass{
+		ObjectMeta: metav1.ObjectMeta{Name: upstreamRuntimeClass}, Handler: "runc"}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Run(t.Context(), cfg, restCfg); !errors.Is(err, ErrNodesFailed) {
 		t.Fatalf("second Run() = %v, want ErrNodesFailed", err)
+	}
+	if rc, err := c.NodeV1().RuntimeClasses().Get(t.Context(), upstreamRuntimeClass, metav1.GetOptions{}); err != nil || rc.Handler != "runc" {
+		t.Errorf("the cluster's own RuntimeClass %s: %v, %v", upstreamRuntimeClass, rc, err)
 	}
 	os.RemoveAll(filepath.Join(cfg.OutDir, "down-b"))
 	os.WriteFile(filepath.Join(cfg.OutDir, "down-b"), []byte("mine"), 0o644)
