@@ -181,22 +181,23 @@ timeout: 10
 EOF
 }
 
-write_cni_config() {
-	mkdir -p /etc/cni/net.d
-	cat >/etc/cni/net.d/10-node-test.conflist <<EOF
+# cni_conflist NAME BRIDGE CIDR: the CNI config of a node's pod network, a
+# bridge of its own and host-local addresses of CIDR.
+cni_conflist() {
+	cat <<EOF
 {
   "cniVersion": "1.0.0",
-  "name": "node-test",
+  "name": "$1",
   "plugins": [
     {
       "type": "bridge",
-      "bridge": "nt0",
+      "bridge": "$2",
       "isGateway": true,
       "ipMasq": false,
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
-        "ranges": [[{"subnet": "$POD_CIDR"}]],
+        "ranges": [[{"subnet": "$3"}]],
         "routes": [{"dst": "0.0.0.0/0"}]
       }
     },
@@ -204,6 +205,11 @@ write_cni_config() {
   ]
 }
 EOF
+}
+
+write_cni_config() {
+	mkdir -p /etc/cni/net.d
+	cni_conflist node-test nt0 "$POD_CIDR" >/etc/cni/net.d/10-node-test.conflist
 	cat >/etc/cni/net.d/99-loopback.conf <<EOF
 {"cniVersion": "1.0.0", "name": "lo", "type": "loopback"}
 EOF

@@ -24,27 +24,7 @@ node2_containerd() {
 		-e "s|conf_dir = .*|conf_dir = \"$NODE2_DIR/cni\"|" \
 		-e "s|^# Written by .*|# Written by node-test's build/node-up.sh for the local node's second node.|" \
 		"$NODE_DIR/containerd.toml" >"$NODE2_DIR/containerd.toml.new"
-	cat >"$NODE2_DIR/cni/10-node-test-2.conflist" <<EOF
-{
-  "cniVersion": "1.0.0",
-  "name": "node-test-2",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "nt1",
-      "isGateway": true,
-      "ipMasq": false,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "ranges": [[{"subnet": "$NODE2_POD_CIDR"}]],
-        "routes": [{"dst": "0.0.0.0/0"}]
-      }
-    },
-    {"type": "portmap", "capabilities": {"portMappings": true}}
-  ]
-}
-EOF
+	cni_conflist node-test-2 nt1 "$NODE2_POD_CIDR" >"$NODE2_DIR/cni/10-node-test-2.conflist"
 	cp /etc/cni/net.d/99-loopback.conf "$NODE2_DIR/cni/"
 	local changed=0
 	cmp -s "$NODE2_DIR/containerd.toml.new" "$NODE2_DIR/containerd.toml" || changed=1
