@@ -3,8 +3,6 @@ package conformance
 import (
 	"context"
 	"flag"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +36,10 @@ import (
 // is written once, by results.WriteJUnit.
 var reportDir string
 
+// flagsErr is why the node flags could not be completed (a token file
+// that cannot be read): the suite fails at once with it.
+var flagsErr error
+
 // progressFile is where each process appends the start and the end of each
 // spec it runs (--progress-file), for the runner to follow.
 var progressFile string
@@ -48,10 +50,7 @@ func TestMain(m *testing.M) {
 	framework.RegisterNodeFlags(flag.CommandLine)
 	flag.StringVar(&progressFile, "progress-file", "", "append a JSON line to this file when a selected spec starts and when it ends (node-test run follows them)")
 	flag.Parse()
-	if err := framework.CompleteFlags(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+	flagsErr = framework.CompleteFlags()
 	reportDir = e2eframework.TestContext.ReportDir
 	e2eframework.TestContext.ReportDir = ""
 	e2eframework.AfterReadingAllFlags(&e2eframework.TestContext)
@@ -70,6 +69,9 @@ func hostGiven() bool {
 func TestConformance(t *testing.T) {
 	if !hostGiven() {
 		t.Skip("the conformance suite runs against a node: node-test run, or conformance.test --host=http://localhost:8080")
+	}
+	if flagsErr != nil {
+		t.Fatal(flagsErr)
 	}
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := e2eframework.CreateGinkgoConfig()
