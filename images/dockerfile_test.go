@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -56,10 +57,14 @@ func TestOCILayoutFromTheRepositoryDockerfiles(t *testing.T) {
 			t.Errorf("%s entrypoint %v", a.Name, cf.Config.Entrypoint)
 		}
 		for _, env := range []string{`FOCUS=\[Conformance\]|\[NodeConformance\]`, `SKIP=\[Flaky\]|\[Serial\]|\[Disruptive\]`,
-			"PARALLELISM=8", "FLAKE_ATTEMPTS=1", "REPORT_PATH=/var/result", "TEST_ARGS=", "EXTRA_ENVS="} {
+			"FLAKE_ATTEMPTS=1", "REPORT_PATH=/var/result", "TEST_ARGS=", "EXTRA_ENVS="} {
 			if !slices.Contains(cf.Config.Env, env) {
 				t.Errorf("%s lacks ENV %s: %v", a.Name, env, cf.Config.Env)
 			}
+		}
+		// PARALLELISM is left to node-test, which fits it to the node.
+		if slices.ContainsFunc(cf.Config.Env, func(e string) bool { return strings.HasPrefix(e, "PARALLELISM=") }) {
+			t.Errorf("%s sets PARALLELISM: %v", a.Name, cf.Config.Env)
 		}
 		files := map[string]string{}
 		for name, f := range imageFiles(t, img) {

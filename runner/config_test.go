@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -44,12 +45,20 @@ func TestConfigPrecedenceFlagOverEnvOverDefault(t *testing.T) {
 	}
 }
 
+func TestDefaultParallelismFitsTheNode(t *testing.T) {
+	for cpus, want := range map[int]int{0: 1, 1: 12, 2: 24, 4: 24, 64: 24} {
+		if got := DefaultParallelism(cpus); got != want {
+			t.Errorf("DefaultParallelism(%d) = %d, want %d", cpus, got, want)
+		}
+	}
+}
+
 func TestConfigDefaultsAreUpstreams(t *testing.T) {
 	c, err := parse(t, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Parallelism != 8 || c.FlakeAttempts != 1 || c.ReportDir != "/var/result" || c.Rootfs != "/rootfs" {
+	if c.Parallelism != DefaultParallelism(runtime.NumCPU()) || c.FlakeAttempts != 1 || c.ReportDir != "/var/result" || c.Rootfs != "/rootfs" {
 		t.Errorf("defaults: %s", c)
 	}
 	for _, spec := range []string{"[sig-node] Pods should be updated [NodeConformance] [Conformance]", "[sig-node] X [NodeConformance]"} {

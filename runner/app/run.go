@@ -25,7 +25,8 @@ Default selection: every linked [Conformance] and [NodeConformance] spec that
 is not [Flaky], [Serial] or [Disruptive]:
   FOCUS='\[Conformance\]|\[NodeConformance\]'  SKIP='\[Flaky\]|\[Serial\]|\[Disruptive\]'
 
-Environment (flags override it): FOCUS, SKIP, PARALLELISM (8), FLAKE_ATTEMPTS (1),
+Environment (flags override it): FOCUS, SKIP, PARALLELISM (12 per CPU core, at
+most 24; upstream's image runs 8), FLAKE_ATTEMPTS (1),
 REPORT_PATH (/var/result), TEST_ARGS (extra conformance binary flags),
 EXTRA_ENVS (k=v,k=v set for the specs); KUBELET_CLIENT_CERT and
 KUBELET_CLIENT_KEY (host paths of a client certificate the kubelet's client CA
