@@ -103,6 +103,10 @@ type Config struct {
 	// and only this node's leftovers cleaned up.
 	Cluster   bool
 	APIServer string
+	// ParallelismDefault says PARALLELISM was given neither as a flag nor
+	// in the environment: the run then uses no more processes than it has
+	// specs.
+	ParallelismDefault bool
 	// Hold keeps the process, once the run has written its report, until
 	// it is interrupted, saying so on the output: node-test cluster
 	// collects the report from the pod then.
@@ -193,6 +197,8 @@ func (c *Config) AddFlags(fs *pflag.FlagSet) {
 // Complete fills every flag not given on the command line from its
 // environment variable, when that is set.
 func (c *Config) Complete(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	_, inEnv := lookup(envNames["parallelism"])
+	c.ParallelismDefault = !fs.Changed("parallelism") && !inEnv
 	for flagName, env := range envNames {
 		if fs.Changed(flagName) {
 			continue

@@ -53,6 +53,25 @@ func TestDefaultParallelismFitsTheNode(t *testing.T) {
 	}
 }
 
+// PARALLELISM given as a flag or in the environment is the user's; only
+// the default may be cut to the selection's size.
+func TestConfigParallelismDefault(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, true},
+		{[]string{"--parallelism=30"}, nil, false},
+		{nil, map[string]string{"PARALLELISM": "30"}, false},
+	} {
+		c, err := parse(t, tc.args, tc.env)
+		if err != nil || c.ParallelismDefault != tc.want {
+			t.Errorf("args %v env %v: ParallelismDefault %t (%v), want %t", tc.args, tc.env, c.ParallelismDefault, err, tc.want)
+		}
+	}
+}
+
 func TestConfigDefaultsAreUpstreams(t *testing.T) {
 	c, err := parse(t, nil, nil)
 	if err != nil {

@@ -71,8 +71,14 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	rc.mu.Lock()
 	rc.Specs = specs
+	// A default parallelism above the selection would only start
+	// processes with nothing to run.
+	if rc.Config.ParallelismDefault && len(specs) < rc.Config.Parallelism {
+		rc.Config.Parallelism = len(specs)
+		rc.About.Parallelism = len(specs)
+	}
 	rc.mu.Unlock()
-	rc.Logger.Info("specs selected", "specs", len(specs))
+	rc.Logger.Info("specs selected", "specs", len(specs), "parallelism", rc.Config.Parallelism)
 	r, err := h.Runtime(validate.RuntimeEndpoint(h))
 	if err != nil {
 		return err
