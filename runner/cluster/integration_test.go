@@ -66,24 +66,28 @@ func registerNode(t *testing.T, c kubernetes.Interface, name string, ready v1.Co
 	}
 }
 
-// Two nodes no pod can run on: one NotReady, whose pod is not even
-// created, and one Ready whose kubelet never starts its pod. Each gets a
-// failed JUnit saying why, the fleet's summary says FAIL for both, and
-// nothing of the run is left in the cluster: namespace, pods (deleted by
-// force, as no kubelet ends them), ClusterRole, ClusterRoleBinding.
+// Three nodes no pod can run on: one NotReady, whose pod is not even
+// created, and two Ready whose kubelets never start their pods, one at a
+// time (--max-parallel 1). Each gets a failed JUnit saying why, the
+// fleet's summary says FAIL for all, and nothing of the run is left in the
+// cluster: namespace, pods (deleted by force, as no kubelet ends them),
+// ClusterRole, ClusterRoleBinding.
 func TestIntegrationNodesThatCannotRun(t *testing.T) {
 	restCfg, c, _ := startCluster(t, false)
 	registerNode(t, c, "ready-a", v1.ConditionTrue, map[string]string{"pool": "new"})
 	registerNode(t, c, "down-b", v1.ConditionFalse, map[string]string{"pool": "new"})
 	registerNode(t, c, "other-c", v1.ConditionTrue, map[string]string{"pool": "old"})
+	registerNode(t, c, "ready-d", v1.ConditionTrue, map[string]string{"pool": "new"})
 
 	cfg := NewConfig()
 	cfg.Image = "registry.invalid/node-test:v0"
 	cfg.Nodes = "pool=new"
 	cfg.OutDir = filepath.Join(t.TempDir(), "out")
 	cfg.StartTimeout, cfg.PodGrace = 3*time.Second, 2*time.Second
+	cfg.MaxParallel = 1
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	var seenPod *v1.Pod
+	seenNodes, mostAtOnce := map[string]bool{}, 0
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -95,7 +99,18 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 			case <-time.After(200 * time.Millisecond):
 			}
 			pods, err := c.CoreV1().Pods("").List(t.Context(), metav1.ListOptions{LabelSelector: ManagedByLabel + "=" + ManagedBy})
-			if err == nil && len(pods.Items) > 0 && seenPod == nil {
+			if err != nil {
+				continue
+			}
+			running := 0
+			for _, p := range pods.Items {
+				seenNodes[p.Spec.NodeName] = true
+				if p.DeletionTimestamp == nil {
+					running++
+				}
+			}
+			mostAtOnce = max(mostAtOnce, running)
+			if len(pods.Items) > 0 && seenPod == nil {
 				seenPod = pods.Items[0].DeepCopy()
 				// As upstream's PodOverhead spec does, and leaves it.
 				if _, err := c.NodeV1().RuntimeClasses().Create(t.Context(), &nodev1.RuntimeClass{
@@ -111,7 +126,7 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 	if !errors.Is(err, ErrNodesFailed) {
 		t.Fatalf("Run() = %v, want ErrNodesFailed", err)
 	}
-	if fleet.Verdict != results.VerdictFail || len(fleet.Nodes) != 2 {
+	if fleet.Verdict != results.VerdictFail || len(fleet.Nodes) != 3 {
 		t.Fatalf("fleet %+v", fleet)
 	}
 	reasons := map[string]string{}
@@ -121,11 +136,16 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 	if !strings.Contains(reasons["down-b"], "the node is NotReady: Ready is False (KubeletNotReady: container runtime network not ready)") {
 		t.Errorf("down-b: %q", reasons["down-b"])
 	}
-	if !strings.Contains(reasons["ready-a"], "its pod did not start within 3s") {
-		t.Errorf("ready-a: %q", reasons["ready-a"])
+	for _, n := range []string{"ready-a", "ready-d"} {
+		if !strings.Contains(reasons[n], "its pod did not start within 3s") {
+			t.Errorf("%s: %q", n, reasons[n])
+		}
 	}
-	if seenPod == nil || seenPod.Spec.NodeName != "ready-a" {
-		t.Errorf("the pod seen while it waited: %+v", seenPod)
+	if seenPod == nil || !seenNodes["ready-a"] || !seenNodes["ready-d"] || len(seenNodes) != 2 {
+		t.Errorf("pods seen on nodes %v, the first %+v", seenNodes, seenPod)
+	}
+	if mostAtOnce != 1 {
+		t.Errorf("--max-parallel 1: %d pods at once", mostAtOnce)
 	}
 	for node, reason := range reasons {
 		r, err := results.Load(filepath.Join(cfg.OutDir, node))
@@ -138,7 +158,7 @@ func TestIntegrationNodesThatCannotRun(t *testing.T) {
 		}
 	}
 	sum, err := os.ReadFile(filepath.Join(cfg.OutDir, results.SummaryFile))
-	if err != nil || !strings.HasPrefix(string(sum), "FAIL: 0 of 2 nodes passed\n") {
+	if err != nil || !strings.HasPrefix(string(sum), "FAIL: 0 of 3 nodes passed\n") {
 		t.Errorf("summary.txt: %q, %v", sum, err)
 	}
 	assertNothingLeft(t, c)
