@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 
 	"github.com/node-test/node-test/results"
 )
@@ -306,7 +307,7 @@ func (r *run) cleanup(ctx context.Context) error {
 			for _, p := range l.Items {
 				r.cfg.Logger.Warn("a pod of the run did not end: deleted by force (its node's kubelet may still run it)",
 					"pod", r.ns+"/"+p.Name, "node", p.Spec.NodeName, "waited", r.cfg.PodGrace)
-				if err := pods.Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptrTo[int64](0)}); err != nil && !apierrors.IsNotFound(err) {
+				if err := pods.Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil && !apierrors.IsNotFound(err) {
 					errs = append(errs, err)
 				}
 			}
@@ -338,8 +339,6 @@ func (r *run) cleanup(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // failed is the result of a node that has no report of its own: its
 // directory gets a JUnit of one failed testcase saying why.

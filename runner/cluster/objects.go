@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
+
+	"github.com/node-test/node-test/runner"
 )
 
 // Labels of what node-test cluster creates: every object carries
@@ -18,7 +20,7 @@ const (
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	ManagedBy      = "node-test"
 	RunLabel       = "node-test.io/run"
-	NodeLabel      = "node-test.io/node"
+	NodeLabel      = runner.NodeNamespaceLabel
 )
 
 // Paths of the node's pod: the node's / and the report directory.
@@ -114,7 +116,7 @@ func PodName(node string) string {
 // service account, and the CA when the command knows it (withCA).
 func (c *Config) pod(ns, node string, withCA bool) *v1.Pod {
 	l := runLabels(ns)
-	l[NodeLabel] = labelValue(node)
+	l[NodeLabel] = runner.LabelValue(node)
 	env := []v1.EnvVar{{Name: "REPORT_PATH", Value: ReportPath}}
 	for _, e := range c.Env {
 		env = append(env, v1.EnvVar{Name: e[0], Value: e[1]})
@@ -160,15 +162,6 @@ func (c *Config) pod(ns, node string, withCA bool) *v1.Pod {
 			},
 		},
 	}
-}
-
-// labelValue is s as a label value: at most 63 characters, which a node's
-// name (a DNS subdomain of up to 253) may exceed.
-func labelValue(s string) string {
-	if len(s) > validation.LabelValueMaxLength {
-		s = strings.TrimRight(s[:validation.LabelValueMaxLength], ".-_")
-	}
-	return s
 }
 
 // ParseToleration reads a --toleration: key[=value]:Effect, or key:Effect
