@@ -51,9 +51,13 @@ func runLabels(ns string) map[string]string {
 	return map[string]string{ManagedByLabel: ManagedBy, RunLabel: ns}
 }
 
-// namespace is the run's own namespace.
+// namespace is the run's own namespace, whose pods Pod Security admission
+// lets be privileged: a cluster that enforces a stricter level by default
+// would refuse them.
 func namespace(name string) *v1.Namespace {
-	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: runLabels(name)}}
+	l := runLabels(name)
+	l["pod-security.kubernetes.io/enforce"] = "privileged"
+	return &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: l}}
 }
 
 // rules are what node-test run in cluster mode does with the API: the

@@ -71,6 +71,9 @@ func TestPod(t *testing.T) {
 			}
 		}
 	}
+	if ns := namespace("node-test-abcde"); ns.Labels["pod-security.kubernetes.io/enforce"] != "privileged" || ns.Labels[RunLabel] != "node-test-abcde" {
+		t.Errorf("namespace labels %v", ns.Labels)
+	}
 	if errs := apivalidation.NameIsDNSSubdomain(p.Name, false); len(errs) > 0 {
 		t.Errorf("pod name %q: %v", p.Name, errs)
 	}
