@@ -64,6 +64,9 @@ def main():
     mean = {k: v / seconds for k, v in busy.items()}
     print(f"  in flight: mean {mean['readOnly']:.2f} read-only, {mean['mutating']:.2f} mutating (Little's law); "
           f"highest sampled {peak['readOnly']} and {peak['mutating']}")
+    if peak["readOnly"] and peak["mutating"]:
+        safe = min(LIMITS["readOnly"] // peak["readOnly"], LIMITS["mutating"] // peak["mutating"])
+        print(f"  --max-parallel {safe} stays within the default limits even with every node at its sampled peak at once")
     for p in parallel:
         waves = -(-nodes // p)
         print(f"{nodes} nodes at --max-parallel {p}: {waves} waves, {waves * seconds / 3600:.1f} h; "
