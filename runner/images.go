@@ -201,9 +201,7 @@ func NewLoader(h *host.Host, runtime string) (images.Loader, func(), error) {
 		}
 		return nil, nil, fmt.Errorf("no docker socket under %s (/run/docker.sock): is dockerd running?", h.Root)
 	}
-	// The node's runtime, when the run found it (where nodes share the
-	// host, each has its own).
-	r, err := h.Runtime(h.RuntimeSocket)
+	r, err := h.Runtime("")
 	if err != nil {
 		return nil, nil, err
 	}

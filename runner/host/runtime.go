@@ -44,8 +44,12 @@ func (h *Host) Runtimes() []Runtime {
 }
 
 // Runtime returns the runtime at endpoint (a host path or unix:// URL), or,
-// when endpoint is empty, the first runtime found.
+// when endpoint is empty, the node's (RuntimeSocket, once the run found it),
+// else the first runtime found.
 func (h *Host) Runtime(endpoint string) (Runtime, error) {
+	if endpoint == "" {
+		endpoint = h.RuntimeSocket
+	}
 	if endpoint != "" {
 		p := strings.TrimPrefix(endpoint, "unix://")
 		for _, r := range knownRuntimes {
