@@ -83,9 +83,22 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
-	h.RuntimeSocket = r.Socket
 	rc.Runtime = r
-	rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
+	h.RuntimeSocket = r.Socket
+	// The kubelet's endpoint may be a CRI proxy in front of the runtime:
+	// the specs talk to the endpoint, as the kubelet does, while the images
+	// are loaded into, the logs read from and the pods removed through the
+	// runtime behind it.
+	b, behind := host.Runtime{}, false
+	if r.Name == "cri" {
+		b, behind = h.Behind(ctx, r)
+	}
+	if behind {
+		h.RuntimeSocket = b.Socket
+		rc.Logger.Info("container runtime", "name", b.Name, "socket", b.Socket, "behind the kubelet's CRI endpoint", r.Socket)
+	} else {
+		rc.Logger.Info("container runtime", "name", r.Name, "socket", r.Socket)
+	}
 	if rc.Config.StaticPodDir == "" {
 		// The specs write static pods at the host's path: the documented run
 		// mounts $CONFIG_DIR at the same path in the container.

@@ -78,6 +78,31 @@ func (h *Host) Runtime(endpoint string) (Runtime, error) {
 	return rs[0], nil
 }
 
+// Behind returns the host's runtime that the CRI endpoint r, at no known
+// runtime's socket, says it is (the runtime name of its CRI version): the
+// runtime behind a CRI proxy, when the host has exactly one of that name.
+func (h *Host) Behind(ctx context.Context, r Runtime) (Runtime, bool) {
+	cri, err := h.DialCRI(r)
+	if err != nil {
+		return Runtime{}, false
+	}
+	defer cri.Close()
+	st, err := cri.Status(ctx)
+	if err != nil {
+		return Runtime{}, false
+	}
+	var found []Runtime
+	for _, hr := range h.Runtimes() {
+		if hr.Name == st.Name {
+			found = append(found, hr)
+		}
+	}
+	if len(found) != 1 {
+		return Runtime{}, false
+	}
+	return found[0], true
+}
+
 // CRI is a connection to a runtime's CRI services.
 type CRI struct {
 	conn    *grpc.ClientConn
