@@ -6,10 +6,12 @@
 # machine's arch in both nodes' runtimes (nothing is pulled). Both nodes are
 # certified at once with a small selection (MirrorPod and KubeletEndpoints
 # specs): both pass, each report and the aggregate come back (before that, an
-# image no node can pull fails the node it was for, saying so). Then the second
-# node's runtime defaults to the misconfigured handler: that node fails, the
-# other passes. Each time nothing of node-test is left in the cluster. The
-# node goes back to itself (one node, http://localhost:8080) afterwards.
+# image no node can pull fails the node it was for, saying so). Interrupted
+# while both nodes run their specs, it brings back each node's report of what
+# ran. Then the second node's runtime defaults to the misconfigured handler:
+# that node fails, the other passes. Each time nothing of node-test is left in
+# the cluster. The node goes back to itself (one node, http://localhost:8080)
+# afterwards.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=build/lib.sh
@@ -136,6 +138,46 @@ nothing_left
 certify healthy 0 "$FOCUS"
 expect "$NODE1" PASS
 expect "$NODE2_NAME" PASS
+nothing_left
+
+# Interrupted (SIGINT) while both nodes run their specs: each node's run is
+# interrupted in turn and its report of what ran comes back, saying so; the
+# command exits 1; nothing is left in the cluster, the specs' namespaces
+# included.
+echo "==> e2e-cluster: node-test cluster interrupted while both nodes run their specs"
+RESULTS=$OUT/cluster-interrupted
+FOCUS=MirrorPod PARALLELISM=3 "$OUT/bin/node-test" cluster --kubeconfig "$DIR/kubeconfig" --image "$IMAGE" --pull-policy Never \
+	--api-server https://127.0.0.1:6443 --out "$RESULTS" --start-timeout 2m >"$OUT/cluster-interrupted.log" 2>&1 &
+pid=$!
+wait_for "both nodes running their specs" 300 sh -c "[ \$(grep -c 'msg=\"running specs\"' '$OUT/cluster-interrupted.log') = 2 ]" ||
+	die "the nodes did not start their specs: $(tail -20 "$OUT/cluster-interrupted.log")"
+sleep 10
+start=$SECONDS
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+echo "e2e-cluster: node-test cluster ended $((SECONDS - start)) s after SIGINT, exit code $rc"
+((rc == 1)) || die "node-test cluster interrupted exited $rc, want 1: $(tail -20 "$OUT/cluster-interrupted.log")"
+python3 - "$RESULTS" "$NODE1" "$NODE2_NAME" <<'PY'
+import json, os, sys, xml.etree.ElementTree as ET
+out, nodes = sys.argv[1], sys.argv[2:]
+fleet = json.load(open(os.path.join(out, "summary.json")))
+for node in nodes:
+    row = [n for n in fleet["nodes"] if n["node"] == node]
+    if not row or row[0]["verdict"] != "FAIL" or not row[0].get("summary") or "interrupted" not in row[0].get("reason", ""):
+        sys.exit(f"e2e-cluster: {node} interrupted, in the aggregate: {row}; want FAIL with its own summary and the interrupt as reason")
+    cases = list(ET.parse(os.path.join(out, node, "junit_01.xml")).getroot().iter("testcase"))
+    said = [c.get("name") for c in cases if c.find("failure") is not None and not c.get("name", "").startswith("[It]")
+            and "interrupted" in (c.find("failure").get("message") or "") + (c.find("failure").text or "")]
+    if not said:
+        sys.exit(f"e2e-cluster: {node}'s own JUnit has no failed step saying it was interrupted: {[c.get('name') for c in cases][:10]}")
+    specs = [c for c in cases if c.get("name", "").startswith("[It]")]
+    if not specs:
+        sys.exit(f"e2e-cluster: {node}'s own JUnit lists no spec")
+    print(f"e2e-cluster: {node} interrupted: its own report came back, {len(specs)} specs, {said[0]!r} says it was interrupted")
+PY
 nothing_left
 
 echo "==> e2e-cluster: the second node's runtime defaults to the misconfigured handler"

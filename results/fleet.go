@@ -16,8 +16,9 @@ type NodeResult struct {
 	Node    string   `json:"node"`
 	Verdict string   `json:"verdict"`
 	Summary *Summary `json:"summary,omitempty"`
-	// Reason says why the node has no report of its own: its pod could not
-	// start, it was NotReady, the report could not be collected.
+	// Reason says why the node has no report of its own (its pod could not
+	// start, it was NotReady, the report could not be collected), or why
+	// its report is of part of its run (interrupted).
 	Reason  string  `json:"reason,omitempty"`
 	Seconds float64 `json:"seconds"`
 	// Dir is the node's report directory, relative to the fleet's.
@@ -69,8 +70,12 @@ func (r NodeResult) Row() string {
 		}
 		return fmt.Sprintf("%-10s %-30s took %s: no spec ran: %s", r.Verdict, r.Node, took, why)
 	}
-	return fmt.Sprintf("%-10s %-30s %s specs, took %s; kubelet %s, runtime %s, kernel %s",
+	row := fmt.Sprintf("%-10s %-30s %s specs, took %s; kubelet %s, runtime %s, kernel %s",
 		r.Verdict, r.Node, r.Summary.Specs, took, orUnknown(a.KubeletVersion), orUnknown(a.ContainerRuntime), orUnknown(a.KernelVersion))
+	if r.Reason != "" {
+		row += "; " + r.Reason
+	}
+	return row
 }
 
 func orUnknown(s string) string {
@@ -196,7 +201,7 @@ td, th { text-align: left; padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; 
 <p>{{with .Image}}Image {{.}}. {{end}}{{with .Focus}}FOCUS {{.}}. {{end}}{{with .Skip}}SKIP {{.}}.{{end}}</p>
 <table id="nodes">
 <tr><th>node</th><th>verdict</th><th>passed</th><th>failed</th><th>skipped</th><th>time</th><th>kubelet</th><th>runtime</th><th>kernel</th><th>report</th></tr>
-{{range .Nodes}}<tr><td>{{.Node}}</td><td class="{{.Verdict}}">{{.Verdict}}</td>{{with .Summary}}<td>{{.Specs.Passed}}</td><td>{{.Specs.Failed}}</td><td>{{.Specs.Skipped}}</td>{{else}}<td colspan="3">{{.Reason}}</td>{{end}}<td>{{took .Seconds}}</td>{{with .Summary}}<td>{{.About.KubeletVersion}}</td><td>{{.About.ContainerRuntime}}</td><td>{{.About.KernelVersion}}</td>{{else}}<td></td><td></td><td></td>{{end}}<td><a href="{{.Dir}}/report.html">{{.Dir}}/</a></td></tr>
+{{range .Nodes}}<tr><td>{{.Node}}</td><td class="{{.Verdict}}">{{.Verdict}}{{if and .Summary .Reason}} ({{.Reason}}){{end}}</td>{{with .Summary}}<td>{{.Specs.Passed}}</td><td>{{.Specs.Failed}}</td><td>{{.Specs.Skipped}}</td>{{else}}<td colspan="3">{{.Reason}}</td>{{end}}<td>{{took .Seconds}}</td>{{with .Summary}}<td>{{.About.KubeletVersion}}</td><td>{{.About.ContainerRuntime}}</td><td>{{.About.KernelVersion}}</td>{{else}}<td></td><td></td><td></td>{{end}}<td><a href="{{.Dir}}/report.html">{{.Dir}}/</a></td></tr>
 {{end}}</table>
 </body>
 </html>

@@ -43,7 +43,7 @@ func TestWriteFleet(t *testing.T) {
 	f := Fleet{Image: "registry.example/node-test:v1", Focus: "MirrorPod", Started: start, Finished: start.Add(90 * time.Second),
 		Nodes: []NodeResult{
 			{Node: "node-a", Verdict: NodeVerdict(passed), Summary: passed, Seconds: 80, Dir: "node-a"},
-			{Node: "node-b", Verdict: NodeVerdict(failed), Summary: failed, Seconds: 85, Dir: "node-b"},
+			{Node: "node-b", Verdict: NodeVerdict(failed), Summary: failed, Seconds: 85, Dir: "node-b", Reason: "interrupted before its end: interrupted by interrupt"},
 			{Node: "node-c", Verdict: NodeVerdict(nil), Reason: "its pod could not start: ErrImagePull", Seconds: 30, Dir: "node-c"},
 			{Node: "node-d", Verdict: VerdictFail, Seconds: 2, Dir: "node-d", Summary: &Summary{Verdict: VerdictFail, Setup: Counts{Total: 1, Failed: 1},
 				FailedCases: []Case{{Name: "cluster API server", Status: StatusFailed, Message: "connection refused\nmore"}}}},
@@ -63,6 +63,7 @@ func TestWriteFleet(t *testing.T) {
 		"    FAILED [It] MirrorPod should be updated\n        timed out\n",
 		"FAIL       node-c                         took 30s: its pod could not start: ErrImagePull",
 		"started    2026-12-01T10:00:00Z, took 1m30s",
+		"1 passed, 1 failed, 0 skipped of 2 specs, took 1m25s; kubelet unknown, runtime unknown, kernel unknown; interrupted before its end: interrupted by interrupt\n",
 	} {
 		if !strings.Contains(string(txt), want) {
 			t.Errorf("summary.txt lacks %q:\n%s", want, txt)
@@ -101,7 +102,8 @@ func TestWriteFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`<h1 class="FAIL" id="verdict">FAIL: 1 of 4 nodes passed</h1>`, `<a href="node-a/report.html">`,
-		`<td colspan="3">its pod could not start: ErrImagePull</td>`, "<td>containerd://1.6.20</td>"} {
+		`<td colspan="3">its pod could not start: ErrImagePull</td>`, "<td>containerd://1.6.20</td>",
+		`<td class="FAIL">FAIL (interrupted before its end: interrupted by interrupt)</td>`} {
 		if !strings.Contains(string(page), want) {
 			t.Errorf("report.html lacks %q", want)
 		}

@@ -140,7 +140,7 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 			client, h, dir, sel := rc.Client, rc.Host, rc.Config.StaticPodDir, rc.testNamespaces()
 			rc.mu.Unlock()
 			if client != nil {
-				quick, cancel := context.WithTimeout(abortContext(ctx), 5*time.Second)
+				quick, cancel := context.WithTimeout(TeardownContext(ctx), 5*time.Second)
 				removed, err := RemoveStaticPods(quick, client, h, dir, sel)
 				cancel()
 				rc.Logger.Warn("interrupted: the specs' static pod manifests removed", "manifests", strings.Join(removed, ","), "error", err)
@@ -185,7 +185,7 @@ func Run(ctx context.Context, cfg *Config, logger *slog.Logger, out io.Writer, p
 
 	// Teardown runs even when ctx is cancelled: give it its own deadline,
 	// which a second interrupt (Abort) cuts short.
-	stopCtx, cancel := context.WithTimeout(abortContext(ctx), 3*time.Minute)
+	stopCtx, cancel := context.WithTimeout(TeardownContext(ctx), 3*time.Minute)
 	defer cancel()
 	for i := len(started) - 1; i >= 0; i-- {
 		if s, ok := started[i].(Stopper); ok {
@@ -220,9 +220,9 @@ func WithAbort(ctx, abort context.Context) context.Context {
 	return context.WithValue(ctx, abortKey{}, abort)
 }
 
-// abortContext is the context a teardown runs in: not done when ctx is,
+// TeardownContext is the context a teardown runs in: not done when ctx is,
 // done when its abort context is.
-func abortContext(ctx context.Context) context.Context {
+func TeardownContext(ctx context.Context) context.Context {
 	if abort, ok := ctx.Value(abortKey{}).(context.Context); ok {
 		return abort
 	}

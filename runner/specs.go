@@ -191,7 +191,7 @@ func (*specsPhase) Run(ctx context.Context, rc *RunContext) error {
 		case <-time.After(2 * time.Minute):
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			runErr = <-done
-		case <-abortContext(ctx).Done():
+		case <-TeardownContext(ctx).Done():
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			runErr = <-done
 		}

@@ -102,6 +102,7 @@ func newRootCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 		newControlPlaneCommand(logger, streams),
 		newReportCommand(streams),
 		newReportArchiveCommand(streams),
+		newInterruptCommand(),
 		newClusterCommand(logger, streams),
 	)
 	return root

@@ -27,7 +27,9 @@ directory at its own path itself), and the cluster's API server, reached with
 a service account this command grants what the specs need. Each node's junit_01.xml, summary,
 report.html and host logs come back into OUT/<node>/; OUT holds the summary of
 all nodes. Everything created in the cluster is deleted at the end, also on
-SIGINT/SIGTERM.
+SIGINT/SIGTERM: interrupted, or past --timeout, each node's run is
+interrupted in turn and its report of what ran collected first (a second
+SIGINT skips that wait).
 
 The kubeconfig is found as kubectl finds it: --kubeconfig, $KUBECONFIG,
 ~/.kube/config. FOCUS, SKIP, PARALLELISM, FLAKE_ATTEMPTS, TEST_ARGS and

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -111,6 +112,21 @@ func newReportArchiveCommand(streams Streams) *cobra.Command {
 		Hidden: true,
 		RunE: func(_ *cobra.Command, args []string) error {
 			return cluster.Archive(streams.Out, args[0])
+		},
+	}
+}
+
+func newInterruptCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "interrupt",
+		Short:  "Interrupt the run this container holds (its PID 1), as SIGINT does: node-test cluster ends a node's run with it and still collects its report",
+		Args:   cobra.NoArgs,
+		Hidden: true,
+		RunE: func(*cobra.Command, []string) error {
+			if err := syscall.Kill(1, syscall.SIGINT); err != nil {
+				return fmt.Errorf("interrupt the run (PID 1): %w", err)
+			}
+			return nil
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -59,10 +60,20 @@ func newRunCommand(logger *slog.Logger, streams Streams) *cobra.Command {
 
 // hold says the report is ready, with the run's exit code, and waits until
 // ctx ends: node-test cluster collects the report from the pod meanwhile,
-// then deletes the pod, which interrupts the process.
+// then deletes the pod, which interrupts the process. A run that was
+// interrupted (node-test cluster interrupted in turn, node-test interrupt)
+// holds its report until a second signal, at most cluster.HoldAfterInterrupt.
 func hold(ctx context.Context, out io.Writer, err error) {
+	interrupted := ctx.Err() != nil
 	fmt.Fprintf(out, "%s%d\n", cluster.ReadyMarker, codeOf(err))
-	<-ctx.Done()
+	if !interrupted {
+		<-ctx.Done()
+		return
+	}
+	select {
+	case <-runner.TeardownContext(ctx).Done():
+	case <-time.After(cluster.HoldAfterInterrupt):
+	}
 }
 
 // completeAndValidate applies the environment to cfg and refuses bad input

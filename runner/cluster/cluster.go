@@ -24,6 +24,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/node-test/node-test/results"
+	"github.com/node-test/node-test/runner"
 )
 
 // Config is what node-test cluster certifies and how.
@@ -361,7 +362,7 @@ func (r *run) certify(ctx context.Context, node v1.Node) results.NodeResult {
 	if ready, why := nodeReady(&node); !ready {
 		return r.failed(name, start, "the node is NotReady: "+why+" (node-test certifies a node whose kubelet is up and Ready)")
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	ctx, cancel := context.WithTimeoutCause(ctx, r.cfg.Timeout, fmt.Errorf("the node's run took longer than --timeout %v", r.cfg.Timeout))
 	defer cancel()
 	pods := r.client.CoreV1().Pods(r.ns)
 	pod, err := pods.Create(ctx, r.cfg.pod(r.ns, name, r.withCA), metav1.CreateOptions{})
@@ -377,7 +378,25 @@ func (r *run) certify(ctx context.Context, node v1.Node) results.NodeResult {
 	if err := r.waitStarted(ctx, pod.Name); err != nil {
 		return r.failed(name, start, err.Error())
 	}
-	exit, err := r.follow(ctx, name, pod.Name)
+	var since time.Time
+	exit, err := r.follow(ctx, name, pod.Name, &since)
+	reason := ""
+	if err != nil && ctx.Err() != nil && !errors.Is(err, errPodEnded) {
+		// Interrupted, or past --timeout: the node's run is interrupted in
+		// turn, and its report of what ran until then collected.
+		reason = "interrupted before its end: " + context.Cause(ctx).Error()
+		r.cfg.Logger.Warn("interrupting the node's run: its report of what ran comes back once it has torn down (a second interrupt skips the wait)",
+			"node", name, "cause", context.Cause(ctx).Error())
+		ictx, icancel := context.WithTimeout(runner.TeardownContext(ctx), InterruptWait)
+		defer icancel()
+		ctx = ictx
+		if err := r.interrupt(ctx, pod.Name); err != nil {
+			return r.failed(name, start, reason+"; "+err.Error())
+		}
+		if exit, err = r.follow(ctx, name, pod.Name, &since); err != nil {
+			return r.failed(name, start, reason+"; its report did not come: "+err.Error())
+		}
+	}
 	if err != nil {
 		return r.failed(name, start, err.Error())
 	}
@@ -389,7 +408,7 @@ func (r *run) certify(ctx context.Context, node v1.Node) results.NodeResult {
 	if err != nil {
 		return r.failed(name, start, fmt.Sprintf("its run ended (exit code %d) without a summary: %v", exit, err))
 	}
-	res := results.NodeResult{Node: name, Verdict: results.NodeVerdict(sum), Summary: sum, Seconds: time.Since(start).Seconds(), Dir: name}
+	res := results.NodeResult{Node: name, Verdict: results.NodeVerdict(sum), Summary: sum, Reason: reason, Seconds: time.Since(start).Seconds(), Dir: name}
 	r.cfg.Logger.Info("node certified", "node", name, "verdict", res.Verdict, "specs", sum.Specs.String(), "took", time.Since(start).Round(time.Second))
 	return res
 }
@@ -467,6 +486,17 @@ func cannotStart(p *v1.Pod, image string) (string, bool) {
 	return "", false
 }
 
+// errPodEnded: the node's pod ended.
+var errPodEnded = errors.New("its pod ended")
+
+// InterruptWait is how long an interrupted node-test cluster waits for each
+// node's run, interrupted in turn, to tear down and hold its report; the
+// run in the pod holds it for HoldAfterInterrupt.
+const (
+	InterruptWait      = 4 * time.Minute
+	HoldAfterInterrupt = time.Minute
+)
+
 // ReadyMarker is the line node-test run --hold prints once its report is
 // complete, followed by the run's exit code.
 const ReadyMarker = "node-test: report ready, exit code "
@@ -474,14 +504,13 @@ const ReadyMarker = "node-test: report ready, exit code "
 // follow streams the pod's log to Out, each line prefixed with the node's
 // name, until the run says its report is ready; it returns the run's exit
 // code.
-func (r *run) follow(ctx context.Context, node, pod string) (int, error) {
+func (r *run) follow(ctx context.Context, node, pod string, since *time.Time) (int, error) {
 	// With timestamps, a stream that broke off (the API server's or the
 	// kubelet's timeout) is read on from its last line, none shown twice.
-	var since time.Time
 	for {
 		opts := &v1.PodLogOptions{Container: container, Follow: true, Timestamps: true}
 		if !since.IsZero() {
-			opts.SinceTime = &metav1.Time{Time: since}
+			opts.SinceTime = &metav1.Time{Time: *since}
 		}
 		stream, err := r.client.CoreV1().Pods(r.ns).GetLogs(pod, opts).Stream(ctx)
 		if err != nil {
@@ -493,10 +522,10 @@ func (r *run) follow(ctx context.Context, node, pod string) (int, error) {
 			ts, line, _ := strings.Cut(sc.Text(), " ")
 			t, err := time.Parse(time.RFC3339Nano, ts)
 			if err == nil {
-				if !t.After(since) {
+				if !t.After(*since) {
 					continue
 				}
-				since = t
+				*since = t
 			}
 			r.outMu.Lock()
 			fmt.Fprintf(r.cfg.Out, "[%s] %s\n", node, line)
@@ -514,7 +543,7 @@ func (r *run) follow(ctx context.Context, node, pod string) (int, error) {
 		}
 		p, err := r.client.CoreV1().Pods(r.ns).Get(ctx, pod, metav1.GetOptions{})
 		if err == nil && (p.Status.Phase == v1.PodFailed || p.Status.Phase == v1.PodSucceeded) {
-			return 0, fmt.Errorf("its pod ended (%s) before its report was ready: %s", p.Status.Phase, terminated(p))
+			return 0, fmt.Errorf("%w (%s) before its report was ready: %s", errPodEnded, p.Status.Phase, terminated(p))
 		}
 		select {
 		case <-ctx.Done():

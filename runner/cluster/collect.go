@@ -23,30 +23,11 @@ var jsonUnmarshal = json.Unmarshal
 // report-archive in the pod writes it as a tar stream, which is unpacked
 // here.
 func (r *run) collect(ctx context.Context, pod, dir string) error {
-	req := r.client.CoreV1().RESTClient().Post().Resource("pods").Namespace(r.ns).Name(pod).SubResource("exec").
-		VersionedParams(&v1.PodExecOptions{
-			Container: container,
-			Command:   []string{"/usr/local/bin/node-test", "report-archive", ReportPath},
-			Stdout:    true,
-			Stderr:    true,
-		}, scheme.ParameterCodec)
-	spdy, err := remotecommand.NewSPDYExecutor(r.rest, "POST", req.URL())
-	if err != nil {
-		return err
-	}
-	ws, err := remotecommand.NewWebSocketExecutor(r.rest, "GET", req.URL().String())
-	if err != nil {
-		return err
-	}
-	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool { return true })
-	if err != nil {
-		return err
-	}
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		err := exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: pw, Stderr: &stderr})
+		err := r.exec(ctx, pod, pw, &stderr, "/usr/local/bin/node-test", "report-archive", ReportPath)
 		pw.CloseWithError(err)
 		done <- err
 	}()
@@ -62,6 +43,36 @@ func (r *run) collect(ctx context.Context, pod, dir string) error {
 		return fmt.Errorf("the pod's report directory is empty %s", strings.TrimSpace(stderr.String()))
 	}
 	return nil
+}
+
+// interrupt interrupts the node's run in its pod (node-test interrupt): it
+// writes its report of what ran, tears down and holds the report.
+func (r *run) interrupt(ctx context.Context, pod string) error {
+	var out bytes.Buffer
+	if err := r.exec(ctx, pod, &out, &out, "/usr/local/bin/node-test", "interrupt"); err != nil {
+		return fmt.Errorf("node-test interrupt in the pod: %w %s", err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
+
+// exec runs command in the pod's container, its output to stdout and
+// stderr.
+func (r *run) exec(ctx context.Context, pod string, stdout, stderr io.Writer, command ...string) error {
+	req := r.client.CoreV1().RESTClient().Post().Resource("pods").Namespace(r.ns).Name(pod).SubResource("exec").
+		VersionedParams(&v1.PodExecOptions{Container: container, Command: command, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	spdy, err := remotecommand.NewSPDYExecutor(r.rest, "POST", req.URL())
+	if err != nil {
+		return err
+	}
+	ws, err := remotecommand.NewWebSocketExecutor(r.rest, "GET", req.URL().String())
+	if err != nil {
+		return err
+	}
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool { return true })
+	if err != nil {
+		return err
+	}
+	return exec.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: stdout, Stderr: stderr})
 }
 
 // Untar unpacks the tar stream into dir, directories and regular files
