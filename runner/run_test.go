@@ -75,7 +75,8 @@ func TestRunStopsStartedPhasesInReverseAndReportsTheFailure(t *testing.T) {
 }
 
 // fakeGinkgo is a stand-in ginkgo CLI: it writes a one-spec report when
-// interrupted, as ginkgo does, or after sleeping.
+// interrupted, as ginkgo does, or after sleeping. Once it handles the
+// interrupt it creates $FAKE_GINKGO_STARTED, when set.
 const fakeGinkgo = `#!/bin/sh
 dir=""
 for a in "$@"; do case "$a" in --report-dir=*) dir=${a#--report-dir=} ;; esac; done
@@ -86,6 +87,7 @@ XML
   exit 1
 }
 trap 'report interrupted' INT
+[ -z "$FAKE_GINKGO_STARTED" ] || : > "$FAKE_GINKGO_STARTED"
 sleep 30 >/dev/null 2>&1 & wait
 `
 
@@ -96,8 +98,21 @@ func TestInterruptedSpecsLeaveAReportAndTeardownRuns(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg.BinDir, "ginkgo"), []byte(fakeGinkgo), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Interrupted once the specs run (the stand-in handles the interrupt):
+	// on a loaded machine, a fixed delay may end the run before they start.
+	started := filepath.Join(t.TempDir(), "started")
+	t.Setenv("FAKE_GINKGO_STARTED", started)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(time.Second, cancel)
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	start := time.Now()
 	var out bytes.Buffer
 	err := Run(ctx, cfg, slog.New(slog.DiscardHandler), &out,

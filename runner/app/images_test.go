@@ -94,9 +94,20 @@ func TestIntegrationImagesLoadIntoContainerd(t *testing.T) {
 	defer cancel()
 	for _, img := range images.Registry() {
 		t.Run(img.Name, func(t *testing.T) {
-			got, err := containerdRun(ctx, h.Path(r.Socket), img.Ref, imageProbes[img.Name].cmd)
-			if err != nil {
-				t.Fatal(err)
+			// A container that exits at once may, now and then, have
+			// its output lost between the runtime's shim and the client
+			// (containerd#770): its run is tried again, up to three
+			// times in all, when it exits 0 having printed nothing.
+			var got string
+			for try := 1; try <= 3; try++ {
+				var err error
+				if got, err = containerdRun(ctx, h.Path(r.Socket), img.Ref, imageProbes[img.Name].cmd); err != nil {
+					t.Fatal(err)
+				}
+				if got != "" || imageProbes[img.Name].want == "" {
+					break
+				}
+				t.Logf("%s: try %d printed nothing", img.Ref, try)
 			}
 			if want := imageProbes[img.Name].want; !strings.Contains(got, want) {
 				t.Errorf("%s printed %q, want %q", img.Ref, got, want)
