@@ -89,11 +89,7 @@ func (*preflightPhase) Run(ctx context.Context, rc *RunContext) error {
 	// the specs talk to the endpoint, as the kubelet does, while the images
 	// are loaded into, the logs read from and the pods removed through the
 	// runtime behind it.
-	b, behind := host.Runtime{}, false
-	if r.Name == "cri" {
-		b, behind = h.Behind(ctx, r)
-	}
-	if behind {
+	if b, behind := h.Behind(ctx, r); behind {
 		h.RuntimeSocket = b.Socket
 		rc.Logger.Info("container runtime", "name", b.Name, "socket", b.Socket, "behind the kubelet's CRI endpoint", r.Socket)
 	} else {

@@ -48,9 +48,11 @@ func (r *run) collect(ctx context.Context, pod, dir string) error {
 // interrupt interrupts the node's run in its pod (node-test interrupt): it
 // writes its report of what ran, tears down and holds the report.
 func (r *run) interrupt(ctx context.Context, pod string) error {
-	var out bytes.Buffer
-	if err := r.exec(ctx, pod, &out, &out, "/usr/local/bin/node-test", "interrupt"); err != nil {
-		return fmt.Errorf("node-test interrupt in the pod: %w %s", err, strings.TrimSpace(out.String()))
+	// It prints only its error, to stderr: the two streams are copied
+	// apart, each into a writer of its own.
+	var stderr bytes.Buffer
+	if err := r.exec(ctx, pod, io.Discard, &stderr, "/usr/local/bin/node-test", "interrupt"); err != nil {
+		return fmt.Errorf("node-test interrupt in the pod: %w %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

@@ -72,13 +72,3 @@ func TestFindDaemonOfTheNode(t *testing.T) {
 		t.Error("found a crio process where there is none")
 	}
 }
-
-// Once the run knows the node's runtime socket, a runtime asked for
-// without an endpoint is that one, not the first of the host's.
-func TestRuntimeIsTheNodesOnceKnown(t *testing.T) {
-	h := &Host{Root: t.TempDir(), RuntimeSocket: "/run/node-test-node-2/containerd.sock"}
-	r, err := h.Runtime("")
-	if err != nil || r.Name != "containerd" || r.Socket != "/run/node-test-node-2/containerd.sock" {
-		t.Errorf("Runtime(\"\") = %+v, %v", r, err)
-	}
-}

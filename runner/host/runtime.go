@@ -25,6 +25,10 @@ type Runtime struct {
 	Socket string
 }
 
+// UnknownRuntime is the Name of a runtime at no known runtime's socket: a
+// CRI endpoint of its own, such as a proxy in front of a runtime.
+const UnknownRuntime = "cri"
+
 // knownRuntimes are the CRI sockets looked for, in order.
 var knownRuntimes = []Runtime{
 	{Name: "containerd", Socket: "/run/containerd/containerd.sock"},
@@ -64,7 +68,7 @@ func (h *Host) Runtime(endpoint string) (Runtime, error) {
 				return Runtime{Name: r.Name, Socket: p}, nil
 			}
 		}
-		return Runtime{Name: "cri", Socket: p}, nil
+		return Runtime{Name: UnknownRuntime, Socket: p}, nil
 	}
 	rs := h.Runtimes()
 	if len(rs) == 0 {
@@ -78,10 +82,14 @@ func (h *Host) Runtime(endpoint string) (Runtime, error) {
 	return rs[0], nil
 }
 
-// Behind returns the host's runtime that the CRI endpoint r, at no known
-// runtime's socket, says it is (the runtime name of its CRI version): the
-// runtime behind a CRI proxy, when the host has exactly one of that name.
+// Behind returns the host's runtime behind r, a runtime at no known
+// runtime's socket (UnknownRuntime): the one of the kind r's CRI says it is
+// (a proxy forwards the question), when the host has exactly one of that
+// kind. A known runtime has none behind it.
 func (h *Host) Behind(ctx context.Context, r Runtime) (Runtime, bool) {
+	if r.Name != UnknownRuntime {
+		return Runtime{}, false
+	}
 	cri, err := h.DialCRI(r)
 	if err != nil {
 		return Runtime{}, false
@@ -93,7 +101,7 @@ func (h *Host) Behind(ctx context.Context, r Runtime) (Runtime, bool) {
 	}
 	var found []Runtime
 	for _, hr := range h.Runtimes() {
-		if hr.Name == st.Name {
+		if hr.Name == Kind(r, st) {
 			found = append(found, hr)
 		}
 	}
@@ -101,6 +109,24 @@ func (h *Host) Behind(ctx context.Context, r Runtime) (Runtime, bool) {
 		return Runtime{}, false
 	}
 	return found[0], true
+}
+
+// Kind is which runtime r is: containerd, crio or cri-dockerd, from its
+// socket or, at another endpoint, the name its CRI gives (st).
+func Kind(r Runtime, st RuntimeStatus) string {
+	if r.Name != UnknownRuntime {
+		return r.Name
+	}
+	name := strings.ToLower(st.Name)
+	switch {
+	case strings.Contains(name, "containerd"):
+		return "containerd"
+	case strings.Contains(name, "cri-o"), strings.Contains(name, "crio"):
+		return "crio"
+	case strings.Contains(name, "docker"):
+		return "cri-dockerd"
+	}
+	return name
 }
 
 // CRI is a connection to a runtime's CRI services.

@@ -55,19 +55,39 @@ func TestBehindACRIProxy(t *testing.T) {
 	listen(t, root, "/run/containerd/containerd.sock", "containerd")
 	listen(t, root, "/run/p/proxy.sock", "containerd")
 	listen(t, root, "/run/p/other.sock", "some-runtime")
+	listen(t, root, "/run/crio/crio.sock", "cri-o")
+	listen(t, root, "/run/p/crio-proxy.sock", "cri-o")
 
 	proxy, err := h.Runtime("unix:///run/p/proxy.sock")
-	if err != nil || proxy.Name != "cri" {
+	if err != nil || proxy.Name != UnknownRuntime {
 		t.Fatalf("Runtime(proxy) = %+v, %v; want an unknown CRI", proxy, err)
 	}
 	b, ok := h.Behind(context.Background(), proxy)
 	if !ok || b != (Runtime{Name: "containerd", Socket: "/run/containerd/containerd.sock"}) {
 		t.Errorf("Behind(proxy) = %+v, %v; want containerd at its socket", b, ok)
 	}
-	if b, ok := h.Behind(context.Background(), Runtime{Name: "cri", Socket: "/run/p/other.sock"}); ok {
+	// CRI-O gives its name as cri-o; its socket is crio's.
+	if b, ok := h.Behind(context.Background(), Runtime{Name: UnknownRuntime, Socket: "/run/p/crio-proxy.sock"}); !ok || b != (Runtime{Name: "crio", Socket: "/run/crio/crio.sock"}) {
+		t.Errorf("Behind(crio-proxy) = %+v, %v; want crio at its socket", b, ok)
+	}
+	// A known runtime is none's proxy.
+	if b, ok := h.Behind(context.Background(), Runtime{Name: "containerd", Socket: "/run/containerd/containerd.sock"}); ok {
+		t.Errorf("Behind(containerd) = %+v; want none", b)
+	}
+	if b, ok := h.Behind(context.Background(), Runtime{Name: UnknownRuntime, Socket: "/run/p/other.sock"}); ok {
 		t.Errorf("Behind(other) = %+v; want none, the host has no runtime of its name", b)
 	}
-	if b, ok := h.Behind(context.Background(), Runtime{Name: "cri", Socket: "/run/p/absent.sock"}); ok {
+	if b, ok := h.Behind(context.Background(), Runtime{Name: UnknownRuntime, Socket: "/run/p/absent.sock"}); ok {
 		t.Errorf("Behind(absent) = %+v; want none", b)
+	}
+}
+
+// Once the run knows the node's runtime socket, a runtime asked for
+// without an endpoint is that one, not the first of the host's.
+func TestRuntimeIsTheNodesOnceKnown(t *testing.T) {
+	h := &Host{Root: t.TempDir(), RuntimeSocket: "/run/node-test-node-2/containerd.sock"}
+	r, err := h.Runtime("")
+	if err != nil || r.Name != "containerd" || r.Socket != "/run/node-test-node-2/containerd.sock" {
+		t.Errorf("Runtime(\"\") = %+v, %v", r, err)
 	}
 }

@@ -79,26 +79,8 @@ func runtimeChecks(ctx context.Context, n *node) []Check {
 	default:
 		rt.Verdict = Pass
 	}
-	kind := runtimeKind(r, st)
+	kind := host.Kind(r, st)
 	return []Check{rt, checkCgroupDriver(ctx, n, cri, kind), checkOOMScoreAdj(n, kind)}
-}
-
-// runtimeKind is which runtime serves the node: containerd, crio or
-// cri-dockerd, from its socket or, at another endpoint, the name it gives.
-func runtimeKind(r host.Runtime, st host.RuntimeStatus) string {
-	if r.Name != "cri" {
-		return r.Name
-	}
-	name := strings.ToLower(st.Name)
-	switch {
-	case strings.Contains(name, "containerd"):
-		return "containerd"
-	case strings.Contains(name, "cri-o"), strings.Contains(name, "crio"):
-		return "crio"
-	case strings.Contains(name, "docker"):
-		return "cri-dockerd"
-	}
-	return name
 }
 
 // driverInfo is a cgroup driver and where it was read.
